@@ -1,0 +1,1 @@
+"""Benchmarks (`make bench`). Performance targets live here, never in timed tests."""
