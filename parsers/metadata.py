@@ -1,0 +1,107 @@
+"""Title, agency, year and publication date, read from the document itself (never a folder name)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from parsers.normalize import normalize_cell
+
+# "益阳市人民政府办公室2023年政府信息公开工作年度报告", "…2019年度政府信息公开年报", "…2016年度政府信息公开工作报告"
+_TITLE = re.compile(
+    r"(?P<agency>[^\n《》]*?)\s*(?P<year>(?:19|20)\d{2})\s*年\s*度?\s*"
+    r"(?:政\s*府\s*)?信\s*息\s*公\s*开\s*(?:工\s*作\s*)?(?:年\s*度\s*)?(?:报\s*告|年\s*报)"
+)
+_YEAR_ONLY = re.compile(r"^\s*(?P<year>(?:19|20)\d{2})\s*年\s*度?\s*(?:政府)?信息公开")
+_AGENCY_TAIL = re.compile(r"[\s_\-|:·>»—]+$")
+_AGENCY_HEAD = re.compile(r"^.*[_|>»]\s*|^\s*(?:关于|\d+\s*[.、]\s*)")
+_DATE_CN = re.compile(r"((?:19|20)\d{2})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
+_DATE_ISO = re.compile(r"((?:19|20)\d{2})[-/.](\d{1,2})[-/.](\d{1,2})")
+_PUBLISHED_LABEL = re.compile(r"(?:发布|发文|成文|公开|生成)(?:日期|时间)\s*[:：]?\s*")
+
+
+@dataclass
+class Title:
+    title: str | None = None
+    agency: str | None = None
+    year: int | None = None
+
+
+def _clean_agency(text: str) -> str | None:
+    pieces = text.split()
+    if len(pieces) >= 2 and len(pieces[-1]) >= 4:
+        text = pieces[-1]  # "站名 栏目 某某局" (a three-part <title>): the agency is the last part
+    text = _AGENCY_HEAD.sub("", text.strip())
+    text = _AGENCY_TAIL.sub("", text)
+    text = re.sub(r"\s+", "", text).strip("《》“”\"'()（）【】[]")
+    if not text or len(text) > 40 or re.search(r"[,，。;；:：!！?？]", text):
+        return None
+    if not re.search(r"[\u4e00-\u9fff]", text):
+        return None
+    return text
+
+
+def parse_title(candidates: list[str]) -> Title:
+    """The first candidate that names both an agency and a year wins; a split title is joined.
+
+    Candidates are tried in order (meta ArticleTitle, first heading, body lines, <title>). Within
+    the body, "益阳市人民政府办公室" on one line and "2023年政府信息公开工作年度报告" on the next
+    make one title.
+    """
+    fallback: Title | None = None
+    previous = ""
+    for raw in candidates:
+        if not raw:
+            continue
+        text = normalize_cell(raw)
+        if not text or len(text) > 100:
+            previous = ""
+            continue
+        m = _TITLE.search(text)
+        if m:
+            year = int(m.group("year"))
+            agency = _clean_agency(m.group("agency"))
+            title = text[m.start("agency") if agency else m.start("year") : m.end()].strip()
+            if agency is None and previous and _YEAR_ONLY.match(text):
+                agency = _clean_agency(previous)
+                if agency:
+                    title = previous.strip() + text[: m.end()].strip()
+            if agency:
+                return Title(title=title, agency=agency, year=year)
+            if fallback is None:
+                fallback = Title(title=title, agency=None, year=year)
+        if len(text) <= 40:
+            previous = text
+    return fallback or Title()
+
+
+def find_published(meta_dates: list[str], lines: list[str]) -> str | None:
+    """YYYY-MM-DD from page metadata or a 发布日期 line, else the signature date at the end."""
+    for raw in meta_dates:
+        d = _date(raw)
+        if d:
+            return d
+    for line in lines[:80]:
+        m = _PUBLISHED_LABEL.search(line)
+        if m:
+            d = _date(line[m.end() : m.end() + 30])
+            if d:
+                return d
+    # The signature block: a line that is only a date, near the end.
+    for line in reversed(lines[-40:]):
+        s = line.strip()
+        if 8 <= len(s) <= 16:
+            m = _DATE_CN.fullmatch(s) or _DATE_ISO.fullmatch(s)
+            if m:
+                return _date(s)
+    return None
+
+
+def _date(text: str) -> str | None:
+    m = _DATE_CN.search(text) or _DATE_ISO.search(text)
+    if not m:
+        return None
+    y, mo, d = int(m.group(1)), int(m.group(2)), int(m.group(3))
+    if not (1 <= mo <= 12 and 1 <= d <= 31):
+        return None
+    return f"{y:04d}-{mo:02d}-{d:02d}"
