@@ -1,0 +1,139 @@
+"""What the portals put on their pages: the one door to farm.reports / farm.documents / farm.lookalikes.
+
+The portal code never calls those modules directly, so the report generator and the renderers can
+change without touching any CMS family. Rendered documents are cached on disk under
+.cache/farm/docs/, keyed by the report's content and a hash of the renderer sources, so the cache
+regenerates itself whenever the renderers change.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import random
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from farm import _interim
+
+try:  # the reports developer's modules; the interim stand-in covers whatever has not landed yet
+    from farm import reports as _reports
+except ImportError:  # pragma: no cover - only while farm/reports.py is being written
+    _reports = _interim  # type: ignore[assignment]
+try:
+    from farm import documents as _documents
+except ImportError:  # pragma: no cover
+    _documents = _interim  # type: ignore[assignment]
+try:
+    from farm import lookalikes as _lookalikes
+except ImportError:  # pragma: no cover
+    _lookalikes = _interim  # type: ignore[assignment]
+
+
+def _pick(module, name: str):
+    return getattr(module, name, None) or getattr(_interim, name)
+
+
+FARM_DIR = Path(__file__).resolve().parent
+CACHE = FARM_DIR.parent / ".cache" / "farm" / "docs"
+
+CONTENT_TYPES = {
+    "pdf": "application/pdf",
+    "pdf_image": "application/pdf",
+    "doc": "application/msword",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "xls": "application/vnd.ms-excel",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "image": "image/png",
+}
+EXTENSIONS = {"pdf": "pdf", "pdf_image": "pdf", "doc": "doc", "docx": "docx", "xls": "xls", "xlsx": "xlsx",
+              "image": "png"}
+MANIFEST_FORMAT = {"pdf_image": "pdf"}  # the manifest's `format` vocabulary has no pdf_image
+
+PlantedReport = _reports.PlantedReport
+
+
+@dataclass
+class Lookalike:
+    kind: str
+    title: str
+    body_html: str
+
+
+def _renderer_version() -> str:
+    digest = hashlib.sha1()
+    sources = [FARM_DIR / "reports.py", FARM_DIR / "lookalikes.py", *sorted((FARM_DIR / "documents").glob("*.py"))]
+    for path in sources:
+        if path.exists():
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+_VERSION_LOCK = threading.Lock()
+_VERSION: list[str] = []
+
+
+def renderer_version() -> str:
+    with _VERSION_LOCK:
+        if not _VERSION:
+            _VERSION.append(_renderer_version())
+        return _VERSION[0]
+
+
+def report_key(report: PlantedReport) -> str:
+    if hasattr(report, "canonical_json"):
+        blob = report.canonical_json()
+    else:
+        blob = json.dumps([report.agency, report.year, report.template, report.title, report.seed_name,
+                           report.expected], ensure_ascii=False, sort_keys=True, default=str)
+    return hashlib.sha1(blob.encode()).hexdigest()[:16]
+
+
+def new_report(rng: random.Random, agency: str, year: int, level: str, *, published: dt.date,
+               inconsistent: bool = False) -> PlantedReport:
+    return _reports.generate_report(rng, agency, year, level=level, published=published,
+                                    inconsistent=inconsistent)
+
+
+def seed_reports() -> list[PlantedReport]:
+    return list(_reports.seed_reports())
+
+
+def layouts() -> list[str]:
+    return list(_pick(_documents, "LAYOUTS"))
+
+
+def article_html(report: PlantedReport, layout: str, *, with_title: bool = True) -> str:
+    return _pick(_documents, "render_article_html")(report, layout=layout, with_title=with_title)
+
+
+def mirror_html(report: PlantedReport) -> str:
+    return _pick(_documents, "render_mirror_text_html")(report)
+
+
+def lookalikes(rng: random.Random, agency: str, year: int) -> list[Lookalike]:
+    pages = _pick(_lookalikes, "lookalike_pages")(rng, agency, year)
+    return [Lookalike(x.kind, x.title, x.body_html) for x in pages]
+
+
+_DOC_LOCKS: dict[str, threading.Lock] = {}
+_DOC_LOCKS_LOCK = threading.Lock()
+
+
+def document_bytes(report: PlantedReport, fmt: str) -> bytes:
+    """The report rendered as `fmt`, from the disk cache when it is there."""
+    key = f"{report_key(report)}-{renderer_version()}.{fmt}"
+    path = CACHE / key
+    with _DOC_LOCKS_LOCK:
+        lock = _DOC_LOCKS.setdefault(key, threading.Lock())
+    with lock:
+        if path.exists():
+            return path.read_bytes()
+        data = _pick(_documents, "render_document")(report, fmt)
+        CACHE.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(path.suffix + ".tmp")
+        tmp.write_bytes(data)
+        tmp.replace(path)
+        return data

@@ -1,0 +1,96 @@
+"""The loopback server and forward proxy: virtual hosts, keep-alive, validators, gzip, CONNECT."""
+
+from __future__ import annotations
+
+import gzip
+import http.client
+import socket
+import ssl
+import subprocess
+import time
+
+from farmhttp import UA, fetch_via
+
+
+def test_proxy_serves_virtual_hosts_by_absolute_uri_and_by_host_header(farm, get):
+    via_proxy = get("http://www.qingshan.gov.cn/zwgk/zfxxgknb/")
+    assert via_proxy.status == 200
+    conn = http.client.HTTPConnection("127.0.0.1", farm.port, timeout=10)
+    conn.request("GET", "/zwgk/zfxxgknb/", headers={"Host": "www.qingshan.gov.cn"})
+    direct = conn.getresponse()
+    assert direct.status == 200
+    assert direct.read() == via_proxy.body
+
+
+def test_unknown_host_is_a_proxy_error_and_never_leaves_the_machine(get):
+    got = get("http://www.example.com/")
+    assert got.status == 502
+    assert got.headers["X-Farm"] == "unknown-host"
+
+
+def test_keep_alive_serves_many_requests_on_one_connection(farm):
+    conn = http.client.HTTPConnection("127.0.0.1", farm.port, timeout=10)
+    started = time.perf_counter()
+    for _ in range(20):
+        conn.request("GET", "http://www.xiyang.gov.cn/robots.txt", headers={"User-Agent": UA})
+        resp = conn.getresponse()
+        assert resp.status == 200
+        assert int(resp.headers["Content-Length"]) == len(resp.read())
+    # 20 small responses on one socket: no ~40 ms Nagle stall per response
+    assert time.perf_counter() - started < 0.7
+    conn.close()
+
+
+def test_conditional_requests_get_304(get):
+    url = "http://www.xiyang.gov.cn/robots.txt"
+    first = get(url)
+    assert first.status == 200 and first.headers["ETag"] and first.headers["Last-Modified"]
+    assert get(url, headers={"If-None-Match": first.headers["ETag"]}).status == 304
+    assert get(url, headers={"If-Modified-Since": first.headers["Last-Modified"]}).status == 304
+    assert get(url, headers={"If-None-Match": '"other"'}).status == 200
+
+
+def test_gzip_only_when_asked_and_only_on_some_hosts(get):
+    url = "http://www.qingshan.gov.cn/zwgk/zfxxgknb/"
+    zipped = get(url, headers={"Accept-Encoding": "gzip, deflate"})
+    assert zipped.headers["Content-Encoding"] == "gzip"
+    assert int(zipped.headers["Content-Length"]) == len(zipped.raw)
+    assert gzip.decompress(zipped.raw) == get(url).raw
+    assert get("http://www.heshan.gov.cn/zwgk/zfxxgknb/", headers={"Accept-Encoding": "gzip"}).headers[
+        "Content-Encoding"] is None
+
+
+def test_curl_through_the_proxy(farm):
+    out = subprocess.run(["curl", "-s", "-i", "-x", farm.proxy, "http://www.qingshan.gov.cn/zwgk/zfxxgknb/"],
+                         capture_output=True, timeout=30)
+    assert out.returncode == 0
+    assert out.stdout.startswith(b"HTTP/1.1 200")
+    assert b"var countPage = 2" in out.stdout
+
+
+def test_connect_tunnel_serves_https_with_the_farm_ca(farm):
+    report = next(r for r in farm.manifest["reports"] if r["host"] == "www.liuyang.gov.cn")
+    assert report["page_url"].startswith("https://")
+    ctx = ssl.create_default_context(cafile=farm.manifest["ca_cert"])
+    conn = http.client.HTTPSConnection("127.0.0.1", farm.port, timeout=10, context=ctx)
+    conn.set_tunnel("www.liuyang.gov.cn", 443)
+    conn.request("GET", report["page_url"].removeprefix("https://www.liuyang.gov.cn"), headers={"User-Agent": UA})
+    resp = conn.getresponse()
+    assert resp.status == 200
+    assert report["title"].encode() in resp.read()
+    # no tunnel to a host the farm does not serve over TLS
+    sock = socket.create_connection(("127.0.0.1", farm.port), timeout=5)
+    sock.sendall(b"CONNECT www.example.com:443 HTTP/1.1\r\nHost: www.example.com:443\r\n\r\n")
+    assert sock.recv(100).startswith(b"HTTP/1.1 502")
+    sock.close()
+
+
+def test_plain_http_on_the_https_host_redirects(get):
+    got = get("http://www.liuyang.gov.cn/zfxxgk/zfxxgknb/")
+    assert got.status == 301
+    assert got.headers["Location"] == "https://www.liuyang.gov.cn/zfxxgk/zfxxgknb/"
+
+
+def test_fetch_via_helper_sends_user_agent(farm):
+    fetch_via(farm.proxy, "http://www.taiping.gov.cn/robots.txt")
+    assert any(ua == UA for *_, ua in list(farm.server.requests)[-3:])
