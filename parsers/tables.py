@@ -118,6 +118,7 @@ class Recognized:
     saw_t2: bool = False
     saw_t3: bool = False
     saw_t4: bool = False
+    units: dict = field(default_factory=dict)  # Table 2 money columns printed in 元 instead of 万元
 
 
 def recognize(stream: list) -> Recognized:
@@ -186,6 +187,7 @@ def recognize(stream: list) -> Recognized:
             rec.saw_t2 = True
             if label.template:
                 rec.template_votes[label.template] += 1
+            _note_unit(rec, item.text)
         elif kind == "t3_row":
             table = "t3"
             rec.saw_t3 = True
@@ -215,6 +217,18 @@ def recognize(stream: list) -> Recognized:
                     current = _Collector("t3", "3.6.3", item, weak=True)
     close()
     return rec
+
+
+def _note_unit(rec: Recognized, text: str) -> None:
+    """"采购总金额（元）" means the amounts are printed in 元; the schema wants 万元."""
+    compact = re.sub(r"\s+", "", text)
+    for word, code in (("采购总金额", "procurement"), ("收费金额", "fees")):
+        if word in compact:
+            unit = compact.split(word, 1)[1]
+            if "万元" in unit:
+                rec.units[code] = "万元"
+            elif "元" in unit:
+                rec.units[code] = "元"
 
 
 # ---------------------------------------------------------------- fitting values to a row
@@ -391,6 +405,13 @@ def _prov(cell: Cell) -> dict:
     return dict(cell.prov)
 
 
+def _yuan_to_wan(v):
+    from decimal import Decimal
+
+    wan = Decimal(str(v)) / Decimal(10000)
+    return int(wan) if wan == wan.to_integral_value() else float(wan)
+
+
 def _value(cell: Cell, decimal_ok: bool):
     if cell.kind != NUMBER:
         return None
@@ -448,6 +469,9 @@ def build_tables(rec: Recognized, year: int | None) -> Tables:
     if real_t2:
         table: dict = {}
         prov: dict = {}
+        t2_readings = {code: fit_row(entry[1], len(t2_codes[code]), None)
+                       for code, entry in real_t2.items() if code in t2_codes}
+        _anchor_choice(t2_readings)
         for code, columns in t2_codes.items():
             entry = real_t2.get(code)
             if entry is None:
@@ -458,7 +482,7 @@ def build_tables(rec: Recognized, year: int | None) -> Tables:
                     out.unsure.append(f"table2 row {code} not found")
                 continue
             label_cell, items = entry
-            reading = fit_row(items, len(columns), None)
+            reading = t2_readings[code]
             if reading.cells is None:
                 table[code] = {c: None for c in columns}
                 _warn_row(out, "table2" if template != "2019" else "table2_2019", code, reading, label_cell)
@@ -467,6 +491,9 @@ def build_tables(rec: Recognized, year: int | None) -> Tables:
                 col: _value(cell, (t2_key, code, col) in DECIMAL_CELLS) for col, cell in zip(columns, reading.cells, strict=True)
             }
             prov[code] = {col: _prov(cell) for col, cell in zip(columns, reading.cells, strict=True)}
+            if rec.units.get(code) == "元" and "amount" in table[code] and table[code]["amount"] is not None:
+                table[code]["amount"] = _yuan_to_wan(table[code]["amount"])
+                prov[code]["amount"]["unit"] = "元 (divided by 10000)"
             _warn_non_numbers(out, t2_key, code, columns, reading.cells,
                               [(t2_key, code, col) in DECIMAL_CELLS for col in columns])
         if t2_key == "table2":
@@ -545,6 +572,13 @@ def _table4(rec: Recognized):
             break
         if best is None:
             best = reading
+    if best is None:
+        # A table printed with every cell blank or "-": fifteen blanks in one row.
+        for _label_cell, items in runs:
+            seg = _segments(items)[0]
+            if len(seg) == 15 and all(c.kind == BLANK for c in seg):
+                best = RowReading(cells=seg)
+                break
     if best is not None and best.cells is not None:
         cells = best.cells
         t4 = {}
