@@ -272,11 +272,13 @@ def build_report(database, directory: Path, crawl_id: str, page_entry: tuple[int
     agency = parsed.get("agency") or page_parsed.get("agency") or page.get("agency")
     seed = seeds.get(gazetteer.normalise_name(agency)) if agency else None
     agency_id = archive_db.save_agency(database, agency, seed=seed) if agency else None
+    province = level = None
     if agency_id is not None:
-        agency = database.execute("select name from agencies where id = ?", [agency_id]).fetchone()[0]
+        agency, province, level = database.execute("select name, province, level from agencies where id = ?",
+                                                   [agency_id]).fetchone()
     text = parsed.get("text") or page_parsed.get("text")
     report = {
-        "id": report_id, "agency_id": agency_id, "agency": agency,
+        "id": report_id, "agency_id": agency_id, "agency": agency, "province": province, "level": level,
         "year": _int(parsed.get("year")) or _int(page_parsed.get("year")) or _int(page.get("year")),
         "title": parsed.get("title") or page_parsed.get("title") or page.get("title"),
         "url": page.get("url"), "document_url": doc_entry.get("url"),
@@ -349,7 +351,7 @@ def parse_capture(directory: Path, entry: dict, parse: ParseFn, resolve=None) ->
 
 def load_seeds(seeds_path: Path | str | None, directory: Path) -> dict[str, dict]:
     """Seed rows by normalised agency name (adcode, level, parent complete the agencies table)."""
-    candidates = [Path(seeds_path)] if seeds_path else [directory / "seeds.csv",
+    candidates = [Path(seeds_path)] if seeds_path else [directory / "seeds.csv", *sorted(directory.glob("*/seeds.csv")),
                                                         *sorted(directory.glob("crawls/*/seeds.csv"))]
     seeds: dict[str, dict] = {}
     for path in candidates:

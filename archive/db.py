@@ -177,7 +177,8 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
         db["agencies"].create_index(["name_normalised"], unique=True)
     if "reports" not in tables:
         db["reports"].create(
-            {"id": str, "agency_id": int, "agency": str, "year": int, "title": str, "url": str,
+            {"id": str, "agency_id": int, "agency": str, "province": str, "level": str, "year": int,
+             "title": str, "url": str,
              "document_url": str, "format": str, "published": str, "template": str,
              "parse_status": str, "parse_reason": str, "parser_version": str, "is_latest": int,
              "warc_file": str, "warc_offset": int, "warc_length": int, "warc_record_id": str,
@@ -187,7 +188,8 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
             pk="id",
             foreign_keys=[("agency_id", "agencies", "id"), ("crawl_id", "crawls", "id")],
         )
-        for cols in (["agency_id", "year"], ["year"], ["parse_status"], ["is_latest", "year"], ["url"]):
+        for cols in (["agency_id", "year"], ["year"], ["parse_status"], ["is_latest", "year"], ["url"],
+                     ["province"], ["level"]):
             db["reports"].create_index(cols)
     if "captures" not in tables:
         db["captures"].create(
