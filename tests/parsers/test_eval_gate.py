@@ -106,3 +106,62 @@ def test_doc_floor():
     right, total, wrong = score(report, got)
     assert got["format"] == "doc"
     assert right / total >= FLOORS["doc"], wrong
+
+
+# ---------------------------------------------------------------- the simulated portals
+
+
+@pytest.fixture(scope="module")
+def farm_results(farm):
+    """Every planted report of the farm: the document its tables come from, parsed."""
+    out = []
+    for report in farm.manifest["reports"]:
+        url = report.get("tables_from")
+        if not url:
+            continue
+        fmt = next((d["format"] for d in report["documents"] if d["url"] == url), "html")
+        content_type, data = farm.farm.raw_document(url)
+        got = parse_report(data, url=url, content_type=content_type)
+        out.append((fmt, url, report, got))
+    return out
+
+
+def test_farm_planted_reports_are_cell_exact(farm_results):
+    assert farm_results, "the farm planted no report with tables"
+    per_format: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    failures = {}
+    for fmt, url, report, got in farm_results:
+        expected = report["expected"]
+        if expected is None:
+            assert got["status"] == "image_only", (url, got["status"], got["reason"])
+            continue
+        right, total, wrong = score(expected, got)
+        per_format[fmt][0] += right
+        per_format[fmt][1] += total
+        if wrong:
+            failures[url] = wrong[:10]
+    for fmt, (right, total) in sorted(per_format.items()):
+        print(f"\nfarm {fmt}: {right}/{total} cells = {right / total:.4f}")
+    assert not failures, failures
+    assert all(right / total >= FLOORS.get(fmt, 1.0) for fmt, (right, total) in per_format.items())
+
+
+def test_farm_planted_reports_name_agency_year_and_are_trusted(farm_results):
+    for _fmt, url, report, got in farm_results:
+        if report["expected"] is None:
+            continue
+        assert (got["agency"], got["year"]) == (report["agency"], report["year"]), url
+        assert got["status"] == "ok", (url, got["reason"])
+
+
+def test_farm_image_only_documents_say_so(farm):
+    seen = 0
+    for report in farm.manifest["reports"]:
+        for doc in report["documents"]:
+            if doc["format"] == "image" or doc.get("scanned"):
+                content_type, data = farm.farm.raw_document(doc["url"])
+                got = parse_report(data, url=doc["url"], content_type=content_type)
+                assert got["status"] == "image_only", (doc["url"], got["status"], got["reason"])
+                assert got["table3"] is None and got["table4"] is None
+                seen += 1
+    assert seen, "the farm planted no image-only report"
