@@ -155,8 +155,12 @@ def register_routes():
 
 
 @hookimpl
-def render_cell(row, value, column, table, datasette):
-    """Links: `archived` → the archived original; a report's `document_url` → also its archived copy."""
+def render_cell(row, value, column, table, database, datasette):
+    """Links: `archived` → the archived original; a report's `document_url` → also its archived copy;
+    `report_id` in query results → the report's row page."""
+    if column in ("report_id", "other_report_id") and table is None and isinstance(value, str) and value:
+        href = datasette.urls.row(database, "reports", value)
+        return _markup(f'<a href="{html.escape(href)}">{html.escape(value)}</a>')
     if column == "archived" and isinstance(value, str) and value.startswith("/-/archive/"):
         href = datasette.urls.path(value.lstrip("/"))
         return _markup(f'<a href="{html.escape(href)}" class="nianbao-archived">存档原件 archived original</a>')

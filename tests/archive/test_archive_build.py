@@ -185,3 +185,19 @@ def test_cli_build_prints_progress_and_summary(tmp_path, capsys):
     assert "reports/s" in err and "ETA" in err
     assert "reports parsed" in out
     assert main(["build", str(tmp_path / "nowhere")]) == 2
+
+
+def test_tables_from_an_attachment_the_report_points_to_page_and_document(built):
+    directory, got, _, _ = built
+    database = sqlite_utils.Database(directory / "nianbao.db")
+    row = database.execute("select r.id, r.url, r.document_url, r.format, c.url, c.role from reports r "
+                           "join captures c on c.id = r.document_capture_id where r.url = ?",
+                           [got["xiangxiang"].url]).fetchone()
+    assert row[1:] == (got["xiangxiang"].url, got["xiangxiang_pdf"].url, "pdf", got["xiangxiang_pdf"].url,
+                       "attachment")
+    expected = json.loads((SEEDS / "xiangxiang-petitions-bureau-2023.expected.json").read_text(encoding="utf-8"))
+    cells = {(r, c): v for r, c, v in database.execute("select row, col, value from table3 where report_id = ?",
+                                                        [row[0]])}
+    assert cells == {(r, c): v for r, cols in expected["table3"].items() if cols for c, v in cols.items()}
+    linked = {r[0] for r in database.execute("select role from captures where report_id = ?", [row[0]])}
+    assert linked == {"report", "attachment"}

@@ -167,3 +167,9 @@ async def test_unknown_archive_ids_are_404(ds):
     assert (await ds.client.get("/-/archive/0123456789abcdef")).status_code == 404
     assert (await ds.client.get("/-/archive/capture/0123456789abcdef")).status_code == 404
     assert (await ds.client.get("/-/archive/not-an-id")).status_code == 404
+
+
+async def test_query_results_link_report_ids_to_their_rows(ds, site):
+    page = await ds.client.get("/nianbao/top_agencies?year=2023")
+    rid = report_id(site, "yiyang")
+    assert f'<a href="/nianbao/reports/{rid}">{rid}</a>' in page.text
