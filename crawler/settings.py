@@ -1,0 +1,121 @@
+"""Every crawl setting in one place: Scrapy's and ours (NIANBAO_*), each with why it is so.
+
+`scrapy.cfg` points here, `nianbao crawl` loads it, components read their values once in
+``from_crawler``. Override per run with ``-s NAME=VALUE`` (scrapy) or environment-free CLI flags.
+"""
+
+BOT_NAME = "nianbao"
+SPIDER_MODULES = ["crawler.spiders"]
+NEWSPIDER_MODULE = "crawler.spiders"
+
+# --- identity and etiquette ------------------------------------------------------------------
+# Where portal operators can read who we are and how to reach us (shown in the User-Agent).
+NIANBAO_CONTACT_URL = "https://github.com/nianbao/nianbao#contact"
+# An honest User-Agent: our name, version and contact URL; no browser impersonation.
+USER_AGENT = f"nianbao/0.1 (+{NIANBAO_CONTACT_URL}; annual-report archive crawler)"
+# robots.txt is obeyed unless a seed carries a recorded reason to override it (seeds `robots` column).
+ROBOTSTXT_OBEY = True
+# Chinese first, as a visitor of these portals would ask.
+DEFAULT_REQUEST_HEADERS = {
+    "Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
+    "Accept-Language": "zh-CN,zh;q=0.9,en;q=0.5",
+}
+# Cookies on: some portals set a session cookie before serving lists (soft "非法请求" otherwise).
+COOKIES_ENABLED = True
+
+# --- politeness --------------------------------------------------------------------------------
+# Total parallel requests across all portals (many hosts crawl side by side).
+CONCURRENT_REQUESTS = 32
+# Per host: county portals are small servers; two at a time is what a careful visitor does.
+CONCURRENT_REQUESTS_PER_DOMAIN = 2
+# Base delay between requests to one host (seconds); AutoThrottle adapts around it.
+DOWNLOAD_DELAY = 0.5
+# ±50% jitter on the delay, as a person's clicks would have.
+DOWNLOAD_DELAY_JITTER = 0.5
+# AutoThrottle: slow down for slow hosts, never below DOWNLOAD_DELAY.
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 0.5
+AUTOTHROTTLE_MAX_DELAY = 30.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.5
+# Retries for transient failures; 429/503 honour Retry-After (crawler.backoff).
+RETRY_ENABLED = True
+RETRY_TIMES = 2
+RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+# Longest Retry-After we wait (seconds); longer asks are recorded as errors, not waited for.
+NIANBAO_RETRY_AFTER_MAX = 60.0
+# Retry-After assumed when a 429/503 gives none (seconds).
+NIANBAO_RETRY_AFTER_DEFAULT = 2.0
+
+# --- limits ----------------------------------------------------------------------------------
+# Whole-request time limit (seconds) and connect limit.
+DOWNLOAD_TIMEOUT = 60
+NIANBAO_CONNECT_TIMEOUT = 15.0
+# Largest response we keep (bytes): reports with scans reach tens of MB; beyond this the
+# record is kept truncated (WARC-Truncated: length) and logged as an error.
+DOWNLOAD_MAXSIZE = 100 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 32 * 1024 * 1024
+# Idle keep-alive connections kept per host (or per proxy).
+NIANBAO_POOL_IDLE_PER_HOST = 8
+# Link depth from a seed; report pages sit 2-5 clicks down, traps go on forever.
+DEPTH_LIMIT = 8
+DEPTH_PRIORITY = 0
+# Pages fetched per host before the host is considered a trap (attachments included).
+NIANBAO_HOST_PAGE_BUDGET = 3000
+# Fetches per URL pattern (digits and ids folded) per host: ends calendar/search/pagination traps.
+NIANBAO_PATTERN_BUDGET = 150
+# Pages walked per list (pagination) before we stop.
+NIANBAO_MAX_LIST_PAGES = 60
+# Refuse destinations on private, loopback or link-local addresses (unless --allow-private).
+NIANBAO_ALLOW_PRIVATE = False
+# Years of reports wanted (inclusive); reports of other years are still logged as reports.
+NIANBAO_YEARS = "2008-2100"
+
+# --- output ----------------------------------------------------------------------------------
+# Crawl output directory (set by `nianbao crawl --out` or `-a out=`).
+NIANBAO_OUT_DIR = ""
+# Crawl id (defaults to the start time, e.g. 20260322T010203Z).
+NIANBAO_CRAWL_ID = ""
+# Rotate WARC files at this size (bytes).
+NIANBAO_WARC_MAX_SIZE = 1_000_000_000
+# Who runs the crawl (warcinfo `operator`).
+NIANBAO_OPERATOR = "nianbao maintainers"
+# Build a CDXJ index and a WACZ package at the end of the crawl.
+NIANBAO_CDXJ = True
+NIANBAO_WACZ = True
+# Seconds between progress lines.
+NIANBAO_PROGRESS_INTERVAL = 30.0
+
+# --- components ------------------------------------------------------------------------------
+# Our HTTP client keeps the bytes exactly as received (Scrapy's would normalise them).
+DOWNLOAD_HANDLERS = {
+    "http": "crawler.handler.RawHttpDownloadHandler",
+    "https": "crawler.handler.RawHttpDownloadHandler",
+}
+DOWNLOADER_MIDDLEWARES = {
+    # refuse private destinations before anything is sent
+    "crawler.guard.PrivateAddressGuard": 50,
+    # Retry-After aware retries replace Scrapy's RetryMiddleware
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "crawler.backoff.RetryAfterMiddleware": 550,
+    # challenge and block pages are recorded as blocked, never retried, never parsed as pages
+    "crawler.blocking.BlockPageMiddleware": 585,
+    # nearest the downloader: archive the raw exchange before decompression or redirects
+    "crawler.capture.CaptureMiddleware": 990,
+}
+EXTENSIONS = {
+    "scrapy.extensions.telnet.TelnetConsole": None,
+    "scrapy.extensions.logstats.LogStats": None,
+    "crawler.progress.CrawlProgress": 500,
+}
+TELNETCONSOLE_ENABLED = False
+# Sitemaps, cookies, redirects as Scrapy does them; 3xx chains up to 5.
+REDIRECT_MAX_TIMES = 5
+# Non-2xx answers reach the spider's errback, which records them.
+HTTPERROR_ALLOW_ALL = False
+
+TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
+LOG_LEVEL = "INFO"
+# No HTTP cache: the archive must hold what the portal served on this run.
+HTTPCACHE_ENABLED = False
+# Scheduling: breadth-first across hosts, memory queues (the crawl log is our record).
+SCHEDULER_PRIORITY_QUEUE = "scrapy.pqueues.DownloaderAwarePriorityQueue"
