@@ -1,9 +1,7 @@
 """What the portals put on their pages: the one door to farm.reports / farm.documents / farm.lookalikes.
 
 The portal code never calls those modules directly, so the report generator and the renderers can
-change without touching any CMS family. Rendered documents are cached on disk under
-.cache/farm/docs/, keyed by the report's content and a hash of the renderer sources, so the cache
-regenerates itself whenever the renderers change.
+change without touching any CMS family. The renderers cache documents on disk themselves.
 """
 
 from __future__ import annotations
@@ -12,7 +10,6 @@ import datetime as dt
 import hashlib
 import json
 import random
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,7 +34,6 @@ def _pick(module, name: str):
 
 
 FARM_DIR = Path(__file__).resolve().parent
-CACHE = FARM_DIR.parent / ".cache" / "farm" / "docs"
 
 CONTENT_TYPES = {
     "pdf": "application/pdf",
@@ -47,10 +43,11 @@ CONTENT_TYPES = {
     "xls": "application/vnd.ms-excel",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "image": "image/png",
+    "jpeg": "image/jpeg",
 }
 EXTENSIONS = {"pdf": "pdf", "pdf_image": "pdf", "doc": "doc", "docx": "docx", "xls": "xls", "xlsx": "xlsx",
-              "image": "png"}
-MANIFEST_FORMAT = {"pdf_image": "pdf"}  # the manifest's `format` vocabulary has no pdf_image
+              "image": "png", "jpeg": "jpg"}
+MANIFEST_FORMAT = {"pdf_image": "pdf", "jpeg": "image"}  # the manifest's `format` vocabulary has no pdf_image
 
 PlantedReport = _reports.PlantedReport
 
@@ -60,26 +57,6 @@ class Lookalike:
     kind: str
     title: str
     body_html: str
-
-
-def _renderer_version() -> str:
-    digest = hashlib.sha1()
-    sources = [FARM_DIR / "reports.py", FARM_DIR / "lookalikes.py", *sorted((FARM_DIR / "documents").glob("*.py"))]
-    for path in sources:
-        if path.exists():
-            digest.update(path.read_bytes())
-    return digest.hexdigest()[:12]
-
-
-_VERSION_LOCK = threading.Lock()
-_VERSION: list[str] = []
-
-
-def renderer_version() -> str:
-    with _VERSION_LOCK:
-        if not _VERSION:
-            _VERSION.append(_renderer_version())
-        return _VERSION[0]
 
 
 def report_key(report: PlantedReport) -> str:
@@ -118,22 +95,13 @@ def lookalikes(rng: random.Random, agency: str, year: int) -> list[Lookalike]:
     return [Lookalike(x.kind, x.title, x.body_html) for x in pages]
 
 
-_DOC_LOCKS: dict[str, threading.Lock] = {}
-_DOC_LOCKS_LOCK = threading.Lock()
-
-
 def document_bytes(report: PlantedReport, fmt: str) -> bytes:
-    """The report rendered as `fmt`, from the disk cache when it is there."""
-    key = f"{report_key(report)}-{renderer_version()}.{fmt}"
-    path = CACHE / key
-    with _DOC_LOCKS_LOCK:
-        lock = _DOC_LOCKS.setdefault(key, threading.Lock())
-    with lock:
-        if path.exists():
-            return path.read_bytes()
-        data = _pick(_documents, "render_document")(report, fmt)
-        CACHE.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(path.suffix + ".tmp")
-        tmp.write_bytes(data)
-        tmp.replace(path)
-        return data
+    """The report rendered as `fmt` (the renderer caches on disk under .cache/)."""
+    return _pick(_documents, "render_document")(report, fmt)
+
+
+def prerender(items: list[tuple[PlantedReport, str]]) -> None:
+    """Render many documents at once (all DOCs in one LibreOffice run) so later requests are cache hits."""
+    batch = getattr(_documents, "render_documents", None)
+    if batch is not None and items:
+        batch(items)

@@ -135,7 +135,7 @@ def report_article(rng: random.Random, agency: Agency, year: int, *, report: con
     elif delivery == "image":
         art.title = art.title + "（图片版）" if rng.random() < 0.5 else art.title
         art.body = "<p></p>"
-        art.docs.append(_report_doc(report, "image", "", False))
+        art.docs.append(_report_doc(report, rng.choice(("image", "jpeg")), "", False))
     else:  # a scanned PDF
         art.body = "<p>　　附件：</p>"
         art.docs.append(_report_doc(report, "pdf_image", f"{report.title}（扫描件）.pdf", False))
@@ -225,6 +225,11 @@ class Farm:
         from farm.manifest import write
 
         return write(self, out_dir, proxy_url)
+
+    def prerender(self) -> None:
+        """Render every planted document now (DOCs in one LibreOffice run); later requests hit the cache."""
+        items = [(d.report, d.fmt) for p in self.portals for a in p.articles() for d in a.docs if d.report is not None]
+        content.prerender(items)
 
     def raw_document(self, url: str) -> tuple[str, bytes]:
         from farm.manifest import raw_document

@@ -100,7 +100,7 @@ def _challenge_521(portal) -> Callable:
 
 
 # -- rate limits, flaky and slow hosts ---------------------------------------------------------
-def _rate_limit(capacity: float = 6, per_second: float = 3) -> Callable:
+def _rate_limit(capacity: float = 8, per_second: float = 5) -> Callable:
     lock = threading.Lock()
     state = {"tokens": capacity, "at": time.monotonic()}
 
@@ -110,7 +110,7 @@ def _rate_limit(capacity: float = 6, per_second: float = 3) -> Callable:
             state["tokens"] = min(capacity, state["tokens"] + (now - state["at"]) * per_second)
             state["at"] = now
             if state["tokens"] < 1:
-                return Response(429, [("Retry-After", "2"), ("Content-Type", "text/html; charset=utf-8")],
+                return Response(429, [("Retry-After", "1"), ("Content-Type", "text/html; charset=utf-8")],
                                 "<h1>429 Too Many Requests</h1><p>访问过于频繁，请稍后再试。</p>".encode())
             state["tokens"] -= 1
         return nxt(req)
@@ -129,19 +129,19 @@ def _flaky_503() -> Callable:
             n = counts.get(req.url, 0)
             counts[req.url] = n + 1
         if n % 3 == 0:
-            return Response(503, [("Content-Type", "text/html; charset=utf-8"), ("Retry-After", "1")],
+            return Response(503, [("Content-Type", "text/html; charset=utf-8")],
                             b"<h1>503 Service Temporarily Unavailable</h1>")
         return nxt(req)
 
     return middleware
 
 
-SLOW_SECONDS = 0.3
+SLOW_SECONDS = 0.25
 
 
 def _slow(req: Request, nxt: Callable[[Request], Response]) -> Response:
     resp = nxt(req)
-    if req.path != "/robots.txt":
+    if req.path != "/robots.txt" and (resp.header("Content-Type") or "").startswith(("text/html", "application/json")):
         resp.delay = SLOW_SECONDS
     return resp
 

@@ -32,6 +32,7 @@ def farm(tmp_path_factory):
     from farm import FarmServer, build_farm
 
     built = build_farm()
+    built.prerender()  # documents come from the renderers' disk cache (.cache/), built once when missing
     server = FarmServer(built).start()
     out_dir = tmp_path_factory.mktemp("farm")
     manifest = built.write(out_dir, server.proxy_url)

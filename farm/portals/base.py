@@ -267,12 +267,12 @@ class Portal:
         info = (f'<div class="info">发布时间：{art.published.isoformat()} 信息来源：{esc(art.agency.name)} '
                 '字体：[<a>大</a> <a>中</a> <a>小</a>] <a href="javascript:window.print()">打印</a></div>\n')
         images = "".join(f'<p style="text-align:center"><img src="{esc(d.path)}" alt="" border="0"></p>\n'
-                         for d in art.docs if d.fmt == "image")
+                         for d in art.docs if d.fmt in ("image", "jpeg"))
         return f"{head}{info}{container}\n{art.body}\n{images}{closing}\n{self.attachment_block(art)}"
 
     def attachment_block(self, art: Article) -> str:
-        plain = [d for d in art.docs if not d.via_js and d.fmt != "image"]
-        scripted = [d for d in art.docs if d.via_js and d.fmt != "image"]
+        plain = [d for d in art.docs if not d.via_js and d.fmt not in ("image", "jpeg")]
+        scripted = [d for d in art.docs if d.via_js and d.fmt not in ("image", "jpeg")]
         out = ""
         if plain:
             out += '<div class="fj">附件：' + "".join(

@@ -42,7 +42,7 @@ class HanwebPortal(Portal):
         art.path = f"/art/{d.year}/{d.month}/{d.day}/art_{col.extra['colid']}_{art.seq * 13 + 60000}.html"
         for i, doc in enumerate(art.docs):
             name = hashlib.md5(f"{self.host}{art.path}{i}".encode()).hexdigest()
-            if doc.fmt == "image":
+            if doc.fmt in ("image", "jpeg"):
                 doc.path = f"/picture/0/{d:%y%m%d}{art.seq:06d}{i}.{doc.ext}"
                 continue
             filename = f"{name}.{doc.ext}"

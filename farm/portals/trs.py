@@ -106,7 +106,7 @@ class TrsPortal(Portal):
         art.path = f"{col.path}{d:%Y%m}/t{d:%Y%m%d}_{number}.{self.article_ext}"
         folder = f"{col.path}{d:%Y%m}/"
         for i, doc in enumerate(art.docs):
-            prefix = "W0" if doc.fmt == "image" else "P0"
+            prefix = "W0" if doc.fmt in ("image", "jpeg") else "P0"
             doc.path = f"{folder}{prefix}{d:%Y%m%d}{(number * 7919 + i * 104729) % 10**12:012d}.{doc.ext}"
 
     def article_page(self, col: Column, art: Article) -> str:

@@ -52,7 +52,7 @@ def polite_get(proxy: str, url: str, *, headers: dict | None = None, tries: int 
             url = location
             continue
         if got.status in (429, 503):
-            time.sleep(min(3.0, float(got.headers.get("Retry-After") or 1)))
+            time.sleep(min(3.0, float(got.headers.get("Retry-After") or 0.1)))
             continue
         return got
     return got
