@@ -1,11 +1,137 @@
 """Renderers of a planted report: HTML article bodies and every document format portals publish.
 
-- ``render_article_html(report, layout=…)``: the article body fragment (``LAYOUTS``).
-- ``render_document(report, fmt)``: bytes of a pdf, docx, doc, xls, xlsx, image (PNG), jpeg or
-  pdf_image (a scanned PDF without a text layer); cached on disk (``farm.documents.cache``).
-- ``render_mirror_text_html(report)``: a mirror host's copy in traditional characters with pinyin.
+- ``render_article_html(report, layout=…)``: the article body fragment, in one of ``LAYOUTS``.
+- ``render_document(report, fmt)``: the bytes of a document (``FORMATS``), cached on disk under
+  ``.cache/farm-docs/`` keyed by a hash of the report's content (regenerated when missing).
+- ``render_documents([(report, fmt), …])``: the same for many, converting all DOCs in one
+  LibreOffice run (use it when planting several DOC reports).
+- ``render_image_pages(report)``: a 图片版 as one PNG per A4 page.
+- ``render_mirror_text_html(report)``: a mirror host's copy in traditional characters + pinyin.
 """
 
-from farm.documents.article import LAYOUTS, render_article_html
+from __future__ import annotations
 
-__all__ = ["LAYOUTS", "render_article_html"]
+from farm.documents import cache
+from farm.documents.article import LAYOUTS, render_article_html
+from farm.documents.mirror import render_mirror_text_html
+from farm.documents.model import Block, report_blocks, split_merged
+from farm.reports import PlantedReport
+
+# fmt → (file extension, Content-Type)
+FORMATS: dict[str, tuple[str, str]] = {
+    "pdf": ("pdf", "application/pdf"),
+    "docx": ("docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+    "doc": ("doc", "application/msword"),
+    "xlsx": ("xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    "xls": ("xls", "application/vnd.ms-excel"),
+    "image": ("png", "image/png"),
+    "jpeg": ("jpg", "image/jpeg"),
+    "pdf_image": ("pdf", "application/pdf"),
+}
+
+
+def document_blocks(report: PlantedReport, fmt: str) -> list[Block]:
+    """The blocks a format draws. For DOC, Table 4's merged header cells are split: antiword
+    (0.37) drops everything between Table 3 and a following table with horizontal merges."""
+    blocks = report_blocks(report)
+    if fmt in ("doc", "doc_source"):
+        for block in blocks:
+            if block.kind == "table" and block.table is not None and block.table.name == "table4":
+                block.table = split_merged(block.table)
+    return blocks
+
+
+def _render(report: PlantedReport, fmt: str) -> bytes:
+    blocks = document_blocks(report, fmt)
+    meta = {"title": report.title, "author": report.agency}
+    if fmt == "pdf":
+        from farm.documents.pdf import render_pdf
+
+        return render_pdf(blocks, **meta)
+    if fmt in ("docx", "doc_source"):
+        from farm.documents.word import render_docx
+
+        return render_docx(blocks, **meta)
+    if fmt == "xlsx":
+        from farm.documents.xlsx import render_xlsx
+
+        return render_xlsx(blocks, **meta)
+    if fmt == "xls":
+        from farm.documents.xls import render_xls
+
+        return render_xls(blocks, **meta)
+    if fmt == "image":
+        from farm.documents.image import render_png
+
+        return render_png(blocks)
+    if fmt == "jpeg":
+        from farm.documents.image import render_jpeg
+
+        return render_jpeg(blocks)
+    if fmt == "pdf_image":
+        from farm.documents.image import render_scanned_pdf
+
+        return render_scanned_pdf(blocks, title=report.title)
+    raise ValueError(f"unknown document format {fmt!r}; expected one of {sorted(FORMATS)}")
+
+
+def render_documents(items: list[tuple[PlantedReport, str]]) -> list[bytes]:
+    """Render (or read from the cache) many documents; DOCs are converted in one soffice run."""
+    results: list[bytes | None] = []
+    pending_doc: dict[str, tuple[int, object]] = {}
+    for i, (report, fmt) in enumerate(items):
+        if fmt not in FORMATS:
+            raise ValueError(f"unknown document format {fmt!r}; expected one of {sorted(FORMATS)}")
+        path = cache.cache_path(report, fmt, FORMATS[fmt][0])
+        data = cache.read(path)
+        if data is None and fmt == "doc":
+            pending_doc.setdefault(path.stem, (i, path))
+            results.append(None)
+            continue
+        if data is None:
+            data = _render(report, fmt)
+            cache.write(path, data)
+        results.append(data)
+    if pending_doc:
+        from farm.documents.word97 import docx_to_doc
+
+        docx = {key: _render(items[i][0], "doc_source") for key, (i, _) in pending_doc.items()}
+        for key, data in docx_to_doc(docx).items():
+            cache.write(pending_doc[key][1], data)
+        for i, (report, fmt) in enumerate(items):
+            if results[i] is None:
+                results[i] = cache.read(cache.cache_path(report, fmt, FORMATS[fmt][0]))
+    return [r for r in results if r is not None]
+
+
+def render_document(report: PlantedReport, fmt: str) -> bytes:
+    """One document's bytes: pdf, docx, doc, xls, xlsx, image (PNG), jpeg or pdf_image."""
+    return render_documents([(report, fmt)])[0]
+
+
+def render_image_pages(report: PlantedReport) -> list[bytes]:
+    """A 图片版 split into A4 pages (one PNG each), for pages that show several <img>."""
+    from farm.documents.image import render_page_pngs
+
+    return render_page_pngs(report_blocks(report))
+
+
+def content_type(fmt: str) -> str:
+    return FORMATS[fmt][1]
+
+
+def extension(fmt: str) -> str:
+    return FORMATS[fmt][0]
+
+
+__all__ = [
+    "FORMATS",
+    "LAYOUTS",
+    "content_type",
+    "extension",
+    "render_article_html",
+    "render_document",
+    "render_documents",
+    "render_image_pages",
+    "render_mirror_text_html",
+]

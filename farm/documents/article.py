@@ -109,7 +109,7 @@ def _split_table3(table: Table) -> list[Table]:
     """Table 3 split before （四）无法提供, with the three header rows repeated (page-break style)."""
     rows = table.rows
     header = rows[: table.header_rows]
-    cut = next(i for i, row in enumerate(rows) if any(c.text.startswith("（四）") for c in row))
+    cut = next(i for i, row in enumerate(rows) if any(c.text.startswith(("（四）", "(四)")) for c in row))
     first = [list(r) for r in rows[:cut]]
     second = [list(r) for r in rows[cut:]]
     # the 三、本年度办理结果 cell spans both parts: shorten it and repeat it in the second part

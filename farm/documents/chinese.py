@@ -40,10 +40,13 @@ def _mirror_style() -> tuple[dict[str, str], dict[str, str]]:
         readings.setdefault(char, reading)
     forms: dict[str, str] = {}
     plain = _ANNOTATED.sub(r"\1", text)
-    for char in plain:
+    for char in plain:  # 關 teaches 关→關
         simple = to_simplified(char)
-        if simple != char and len(simple) == 1:
+        if len(simple) == 1 and simple != char:
             forms.setdefault(simple, char)
+    for char in plain:  # 于, printed as is, teaches 于→于 (not opencc's 於)
+        if to_simplified(char) == char:
+            forms.setdefault(char, char)
     return readings, forms
 
 

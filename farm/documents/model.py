@@ -78,6 +78,15 @@ def positions(rows: list[list[Cell]]) -> list[tuple[int, int, Cell]]:
     return out
 
 
+def split_merged(table: Table) -> Table:
+    """The same table with every merged cell split: text in the first cell, the others blank."""
+    nrows, ncols = grid_size(table.rows)
+    grid = [[Cell("", kind="head") for _ in range(ncols)] for _ in range(nrows)]
+    for r, c, cell in positions(table.rows):
+        grid[r][c] = Cell(cell.text, kind=cell.kind, key=cell.key)
+    return Table(table.name, grid, table.header_rows)
+
+
 def grid_size(rows: list[list[Cell]]) -> tuple[int, int]:
     pos = positions(rows)
     nrows = max(r + cell.rowspan for r, _, cell in pos)
@@ -120,7 +129,7 @@ def table2(report: PlantedReport, *, overrides: dict | None = None) -> Table:
     rows: list[list[Cell]] = []
     for item, row_defs, fields in blocks:
         rows.append([Cell(item, colspan=4, kind="head")])
-        span = 4 - len(fields)  # the last column header spans the rest
+        span = 3 - len(fields)  # the last column spans the rest of the 4 columns
         header = [Cell("信息内容", kind="head")]
         for i, (_, label) in enumerate(fields):
             if label == "采购总金额":
@@ -304,11 +313,22 @@ SEED_CELL_TEXT = {
 # How each seed draws its tables (matching its text rendering).
 SEED_STYLE = {
     "county-office-2023-tabbed": {"header_breaks": False},
-    "liuyang-city-2023-traditional-pinyin": {"header_breaks": True, "split_group_at_36": True, "spaced_group_labels": True},
+    "liuyang-city-2023-traditional-pinyin": {"header_breaks": True, "split_group_at_36": True, "spaced_group_labels": True,
+                                             "half_parens": True, "repealed_label": "本年废止或失效件数"},
     "xiangxiang-petitions-bureau-2023": {"header_breaks": False},
     "yangquan-city-2023": {"header_breaks": True},
     "yiyang-city-office-2023": {"header_breaks": True},
 }
+
+
+def half_parens(table: Table) -> Table:
+    """Half-width brackets and colons in the labels, as some Word templates print them."""
+    trans = str.maketrans({"（": "(", "）": ")", "：": ":"})
+    for row in table.rows:
+        for cell in row:
+            if cell.kind != "value":
+                cell.text = cell.text.translate(trans)
+    return table
 
 
 def simplified(text: str) -> str:
@@ -373,14 +393,25 @@ def seed_blocks(report: PlantedReport, *, with_title: bool = True, traditional: 
         blocks.append(Block("title", text="".join(title_lines), lines=title_lines))
     blocks += paras(body_start, marks["h2"])
     blocks.append(Block("heading", text=out(lines[marks["h2"]])))
-    blocks.append(Block("table", table=table2(report, overrides=overrides)))
-    blocks.append(Block("heading", text=out(lines[marks["h3"]])))
-    blocks.append(Block("table", table=table3(
+    t2 = table2(report, overrides=overrides)
+    if style.get("repealed_label"):
+        for row in t2.rows:
+            for cell in row:
+                if cell.text == "本年废止件数":
+                    cell.text = style["repealed_label"]
+    tables = [t2]
+    tables.append(table3(
         report, overrides=overrides, header_breaks=style.get("header_breaks", False),
         split_group_at_36=style.get("split_group_at_36", False),
-        spaced_group_labels=style.get("spaced_group_labels", False))))  # fmt: skip
+        spaced_group_labels=style.get("spaced_group_labels", False)))  # fmt: skip
+    tables.append(table4(report, overrides=overrides, header_breaks=style.get("header_breaks", False)))
+    if style.get("half_parens"):
+        tables = [half_parens(t) for t in tables]
+    blocks.append(Block("table", table=tables[0]))
+    blocks.append(Block("heading", text=out(lines[marks["h3"]])))
+    blocks.append(Block("table", table=tables[1]))
     blocks.append(Block("heading", text=out(lines[marks["h4"]])))
-    blocks.append(Block("table", table=table4(report, overrides=overrides, header_breaks=style.get("header_breaks", False))))
+    blocks.append(Block("table", table=tables[2]))
     blocks.append(Block("heading", text=out(lines[marks["h5"]])))
     tail = paras(marks["h5"] + 1, len(lines))
     # the mirror's page chrome after the report (解读 link, QR prompt) is not part of the report
