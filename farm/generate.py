@@ -55,7 +55,7 @@ SPECS: list[PortalSpec] = [
                options={"root": "/yiyang/xxgknb/", "dept_root": "/{slug}/xxgknb/"}),
     PortalSpec("www.xiangxiang.gov.cn", "hanweb", "湘乡市", adcode="430381",
                depts=[("xfj", "信访局"), ("zjj", "住房和城乡建设局")], towns=[("dtz", "东郊乡人民政府")],
-               hostile=["search-trap"], options={"proxy_path": "/module/jpage/dataproxy.jsp"}),
+               hostile=["search-trap"], options={"proxy_path": "/module/jpage/dataproxy.jsp", "gzip": True}),
     PortalSpec("www.longxi.gov.cn", "hanweb", "龙溪县", adcode="330825",
                depts=[("scjgj", "市场监督管理局")], towns=[("xxx", "溪下乡人民政府")],
                hostile=["js-challenge-521"], options={"proxy_path": "/module/web/jpage/dataproxy.jsp"}),
@@ -63,9 +63,10 @@ SPECS: list[PortalSpec] = [
                depts=[("wjj", "文化广电旅游局")], hostile=["referer-required"]),
     PortalSpec("www.dongping.gov.cn", "gkmlpt", "东平县", adcode="441422",
                depts=[("rsj", "人力资源和社会保障局")], towns=[("shz", "三河镇人民政府")],
-               hostile=["slow", "api-page-404"]),
+               hostile=["slow", "api-page-404"], options={"gzip": True}),
     PortalSpec("www.xiyang.gov.cn", "shandong", "西阳县", adcode="371523",
-               depts=[("wjw", "卫生健康局"), ("mzj", "民政局")], towns=[("wzj", "王庄集镇人民政府")]),
+               depts=[("wjw", "卫生健康局"), ("mzj", "民政局")], towns=[("wzj", "王庄集镇人民政府")],
+               options={"https_also": True}),
     PortalSpec("www.taiping.gov.cn", "iframe", "太平区", adcode="230110",
                depts=[("jtj", "交通运输局")], hostile=["503-then-ok"]),
     PortalSpec("www.jinshui.gov.cn", "spa", "金水县", adcode="410105", depts=[("sjj", "审计局")]),
@@ -262,6 +263,7 @@ def plan_portal(spec: PortalSpec, seed: int, seeds_by_name: dict[str, content.Pl
         if key in opts:
             setattr(portal, key, opts[key])
     portal.site.gzip_text = bool(opts.get("gzip"))
+    portal.site.https = bool(opts.get("https_also"))  # answers https through CONNECT too (links stay http)
     if opts.get("wjw_host"):
         portal.home_links.append((f"http://{opts['wjw_host']}/", f"{spec.place}卫生健康局"))
     root = opts.get("root")

@@ -241,15 +241,24 @@ def _big5_gateway(portal) -> Callable:
             return None
         if not resource.content_type.startswith("text/html"):
             return serve_resource(req, resource)
-        from farm.documents.chinese import to_traditional
-
         text = resource.body.decode("utf-8", "replace")
         text = href.sub(lambda m: f"{m.group(1)}{prefix}/", text)
         text = text.replace("charset=utf-8", "charset=big5")
-        data = to_traditional(text).encode("big5", "xmlcharrefreplace")
+        data = _s2t().convert(text).encode("big5", "xmlcharrefreplace")
         return serve_resource(req, Resource("text/html; charset=big5", data, resource.modified))
 
     return handler
+
+
+_OPENCC: list = []
+
+
+def _s2t():
+    if not _OPENCC:
+        import opencc
+
+        _OPENCC.append(opencc.OpenCC("s2t"))
+    return _OPENCC[0]
 
 
 # -- the registry ---------------------------------------------------------------------------------

@@ -57,6 +57,7 @@ def report_entry(portal: Portal, col: Column, art: Article) -> dict:
         "needs_browser": bool(portal.needs_browser or art.extra.get("browser_only")),
         "expected": expected,
         # more facts for tests and benchmarks
+        "seed_agency": art.agency.name,  # whose seed row leads here (the printed agency may differ)
         "title": art.title, "list_title": art.list_title, "published": art.published.isoformat(),
         "level": report.level, "host": portal.host, "family": portal.family, "delivery": art.delivery,
         "layout": art.layout, "title_in_body": art.title_in_body, "inconsistent": report.inconsistent,
