@@ -265,3 +265,43 @@ def test_seed_html_keeps_the_seed_text():
             assert "浏阳市坚持以习近平新时代中国特色社会主义思想为指导" in text and "(yáng)" not in text
         if seed.seed_name == "yangquan-city-2023":
             assert "3022\u3000" in text and "2024年3月7日" in text
+
+
+# --- look-alikes ----------------------------------------------------------------------------------------
+
+
+def test_lookalikes_are_tricky_but_not_the_report():
+    from farm.lookalikes import KINDS, lookalike_pages
+    from farm.reports import official_title
+
+    agency, year = "某某县卫生健康局", 2023
+    pages = lookalike_pages(random.Random(3), agency, year)
+    assert [p.kind for p in pages] == list(KINDS)
+    by_kind = {p.kind: p for p in pages}
+    title = official_title(agency, year)
+    assert title in by_kind["解读"].title and title in by_kind["解读"].body_html
+    assert "第四十九条" in by_kind["解读"].body_html and "收到和处理政府信息公开申请情况" in by_kind["解读"].body_html
+    assert "年度报告" in by_kind["企业年报"].body_html and "年报" in by_kind["企业年报"].title
+    assert "政府信息公开" in by_kind["年度报告制度"].title and "年度报告" in by_kind["年度报告制度"].title
+    assert "1月31日" in by_kind["条例"].body_html and "1月31日" in by_kind["工作要点"].body_html
+    # the 编制通知 carries the empty Table 3 template: its labels, no numbers
+    grid = _grids(by_kind["编制通知"].body_html)[0]
+    assert grid[0][-1] == "申请人情况" and all(cell == "" for row in grid[3:] for cell in row[-7:])
+    png_name, png, ctype = by_kind["图解"].assets[0]
+    assert png.startswith(b"\x89PNG") and ctype == "image/png" and png_name in by_kind["图解"].body_html
+    other = by_kind["其他机关转载"].report
+    assert other is not None and other.agency != agency and other.agency in by_kind["其他机关转载"].title
+    old = by_kind["其他年份转载"].report
+    assert old is not None and old.agency == agency and old.year != year
+    for page in pages:
+        assert "<html" not in page.body_html and page.title
+        if page.report is None:
+            assert title != page.title
+
+
+def test_lookalikes_are_deterministic():
+    from farm.lookalikes import lookalike_pages
+
+    a = lookalike_pages(random.Random(8), "益阳市人民政府", 2022)
+    b = lookalike_pages(random.Random(8), "益阳市人民政府", 2022)
+    assert [(p.kind, p.title, p.body_html) for p in a] == [(p.kind, p.title, p.body_html) for p in b]
