@@ -7,49 +7,23 @@ change without touching any CMS family. The renderers cache documents on disk th
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
 import random
 from dataclasses import dataclass
-from pathlib import Path
 
-from farm import _interim
-
-try:  # the reports developer's modules; the interim stand-in covers whatever has not landed yet
-    from farm import reports as _reports
-except ImportError:  # pragma: no cover - only while farm/reports.py is being written
-    _reports = _interim  # type: ignore[assignment]
-try:
-    from farm import documents as _documents
-except ImportError:  # pragma: no cover
-    _documents = _interim  # type: ignore[assignment]
-try:
-    from farm import lookalikes as _lookalikes
-except ImportError:  # pragma: no cover
-    _lookalikes = _interim  # type: ignore[assignment]
-
-
-def _pick(module, name: str):
-    return getattr(module, name, None) or getattr(_interim, name)
-
-
-FARM_DIR = Path(__file__).resolve().parent
-
-CONTENT_TYPES = {
-    "pdf": "application/pdf",
-    "pdf_image": "application/pdf",
-    "doc": "application/msword",
-    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    "xls": "application/vnd.ms-excel",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "image": "image/png",
-    "jpeg": "image/jpeg",
-}
-EXTENSIONS = {"pdf": "pdf", "pdf_image": "pdf", "doc": "doc", "docx": "docx", "xls": "xls", "xlsx": "xlsx",
-              "image": "png", "jpeg": "jpg"}
-MANIFEST_FORMAT = {"pdf_image": "pdf", "jpeg": "image"}  # the manifest's `format` vocabulary has no pdf_image
+from farm import documents as _documents
+from farm import lookalikes as _lookalikes
+from farm import reports as _reports
 
 PlantedReport = _reports.PlantedReport
+
+CONTENT_TYPES = {fmt: ctype for fmt, (_ext, ctype) in _documents.FORMATS.items()}
+EXTENSIONS = {fmt: ext for fmt, (ext, _ctype) in _documents.FORMATS.items()}
+MANIFEST_FORMAT = {"pdf_image": "pdf", "jpeg": "image"}  # the manifest's `format` vocabulary
+
+# Reposts of this portal's own agencies are planted by farm.generate (as exact duplicates), since a
+# *different* report of a planted agency and year would contradict the manifest's truth.
+LOOKALIKE_KINDS = ("解读", "图解", "工作要点", "企业年报", "政府工作报告", "统计公报", "年度报告制度", "编制通知",
+                   "政务公开活动", "绩效评价报告", "条例")
 
 
 @dataclass
@@ -57,21 +31,13 @@ class Lookalike:
     kind: str
     title: str
     body_html: str
-
-
-def report_key(report: PlantedReport) -> str:
-    if hasattr(report, "canonical_json"):
-        blob = report.canonical_json()
-    else:
-        blob = json.dumps([report.agency, report.year, report.template, report.title, report.seed_name,
-                           report.expected], ensure_ascii=False, sort_keys=True, default=str)
-    return hashlib.sha1(blob.encode()).hexdigest()[:16]
+    report: PlantedReport | None = None  # a reposted (genuine) report
+    assets: tuple[tuple[str, bytes, str], ...] = ()  # (file name relative to the page, bytes, content type)
 
 
 def new_report(rng: random.Random, agency: str, year: int, level: str, *, published: dt.date,
                inconsistent: bool = False) -> PlantedReport:
-    return _reports.generate_report(rng, agency, year, level=level, published=published,
-                                    inconsistent=inconsistent)
+    return _reports.generate_report(rng, agency, year, level=level, published=published, inconsistent=inconsistent)
 
 
 def seed_reports() -> list[PlantedReport]:
@@ -79,29 +45,29 @@ def seed_reports() -> list[PlantedReport]:
 
 
 def layouts() -> list[str]:
-    return list(_pick(_documents, "LAYOUTS"))
+    return list(_documents.LAYOUTS)
 
 
 def article_html(report: PlantedReport, layout: str, *, with_title: bool = True) -> str:
-    return _pick(_documents, "render_article_html")(report, layout=layout, with_title=with_title)
+    return _documents.render_article_html(report, layout=layout, with_title=with_title)
 
 
 def mirror_html(report: PlantedReport) -> str:
-    return _pick(_documents, "render_mirror_text_html")(report)
+    return _documents.render_mirror_text_html(report)
 
 
-def lookalikes(rng: random.Random, agency: str, year: int) -> list[Lookalike]:
-    pages = _pick(_lookalikes, "lookalike_pages")(rng, agency, year)
-    return [Lookalike(x.kind, x.title, x.body_html) for x in pages]
+def lookalikes(rng: random.Random, agency: str, year: int, how_many: int) -> list[Lookalike]:
+    """`how_many` look-alike pages of different kinds about `agency`'s `year` report."""
+    pages = [_lookalikes.lookalike(rng, kind, agency, year) for kind in rng.sample(LOOKALIKE_KINDS, how_many)]
+    return [Lookalike(x.kind, x.title, x.body_html, x.report, tuple(x.assets)) for x in pages]
 
 
 def document_bytes(report: PlantedReport, fmt: str) -> bytes:
     """The report rendered as `fmt` (the renderer caches on disk under .cache/)."""
-    return _pick(_documents, "render_document")(report, fmt)
+    return _documents.render_document(report, fmt)
 
 
 def prerender(items: list[tuple[PlantedReport, str]]) -> None:
     """Render many documents at once (all DOCs in one LibreOffice run) so later requests are cache hits."""
-    batch = getattr(_documents, "render_documents", None)
-    if batch is not None and items:
-        batch(items)
+    if items:
+        _documents.render_documents(items)

@@ -67,6 +67,8 @@ SPECS: list[PortalSpec] = [
     PortalSpec("www.xiyang.gov.cn", "shandong", "西阳县", adcode="371523",
                depts=[("wjw", "卫生健康局"), ("mzj", "民政局")], towns=[("wzj", "王庄集镇人民政府")],
                options={"https_also": True}),
+    PortalSpec("www.wuqi.gov.cn", "snowflake", "吴起县", adcode="610626",
+               depts=[("sjj", "审计局")], towns=[("zcz", "周湾镇人民政府")]),
     PortalSpec("www.taiping.gov.cn", "iframe", "太平区", adcode="230110",
                depts=[("jtj", "交通运输局")], hostile=["503-then-ok"]),
     PortalSpec("www.jinshui.gov.cn", "spa", "金水县", adcode="410105", depts=[("sjj", "审计局")]),
@@ -148,12 +150,12 @@ def _report_doc(report: content.PlantedReport, fmt: str, name: str, via_js: bool
 
 
 def lookalike_articles(rng: random.Random, agency: Agency, year: int, how_many: int) -> list[Article]:
-    pages = content.lookalikes(rng, agency.name, year)
-    rng.shuffle(pages)
     out = []
-    for page in pages[:how_many]:
+    for page in content.lookalikes(rng, agency.name, year, how_many):
         day = dt.date(year + 1, 1, 5) + dt.timedelta(days=rng.randint(0, 80))
-        art = Article("lookalike", page.title, day, agency, body=page.body_html, lookalike_kind=page.kind)
+        art = Article("lookalike", page.title, day, agency, body=page.body_html, lookalike_kind=page.kind,
+                      report=page.report)
+        art.assets = list(page.assets)
         art.title_attr = rng.random() < 0.7
         out.append(art)
     return out
@@ -181,14 +183,14 @@ def repost_articles(rng: random.Random, main: Column, spec: PortalSpec) -> list[
     other = Agency(f"{province}人民政府", "county", None, "", spec.adcode[:2] + "0000")
     year = rng.choice([2021, 2022, 2023])
     art = report_article(rng, other, year, delivery="html")
-    art.kind, art.lookalike_kind = "lookalike", "other-agency"
+    art.kind, art.lookalike_kind = "lookalike", "其他机关转载"
     art.published = art.published + dt.timedelta(days=rng.randint(20, 120))
     out.append(art)
     own = [a for a in main.articles if a.kind == "report" and a.delivery == "html"]
     if own:
         first = min(own, key=lambda a: a.published)
         again = Article("lookalike", first.title, first.published + dt.timedelta(days=rng.randint(150, 220)),
-                        first.agency, body=first.body, report=first.report, lookalike_kind="repost",
+                        first.agency, body=first.body, report=first.report, lookalike_kind="重复转载",
                         title_in_body=first.title_in_body)
         again.extra["repost_of"] = first
         out.append(again)
@@ -318,7 +320,7 @@ def plan_portal(spec: PortalSpec, seed: int, seeds_by_name: dict[str, content.Pl
         main.articles += repost_articles(rng, main, spec)
     gwgg = Column("gwgg", "公文公告", owner, kind="gwgg", slug="gwgg")
     gwgg.path = opts.get("gwgg_root", "")
-    gwgg.articles += lookalike_articles(rng, owner, 2024, 3) + filler_articles(rng, owner, spec.place, 4)
+    gwgg.articles += lookalike_articles(rng, owner, 2024, 3) + filler_articles(rng, owner, spec.place, 3)
     if not spec.agency and main.children:
         # One department files its report under 公文公告 instead of its 年报 column.
         dept_col = main.children[0]

@@ -5,7 +5,7 @@ from farm.portals.gkmlpt import GkmlptPortal
 from farm.portals.hanweb import HanwebPortal
 from farm.portals.jpaas import JpaasPortal
 from farm.portals.mirror import MirrorPortal
-from farm.portals.opaque import IframePortal, ShandongPortal, SpaPortal
+from farm.portals.opaque import IframePortal, ShandongPortal, SnowflakePortal, SpaPortal
 from farm.portals.trs import ShtmlPortal, TrsPortal
 
 FAMILIES: dict[str, type[Portal]] = {
@@ -15,6 +15,7 @@ FAMILIES: dict[str, type[Portal]] = {
     "jpaas": JpaasPortal,
     "gkmlpt": GkmlptPortal,
     "shandong": ShandongPortal,
+    "snowflake": SnowflakePortal,
     "iframe": IframePortal,
     "spa": SpaPortal,
     "mirror": MirrorPortal,

@@ -65,6 +65,7 @@ class Article:
     title_attr: bool = True  # the list's <a> carries title="..."
     same_as: str | None = None  # for reposts: the original's URL
     path: str = ""
+    assets: list[tuple[str, bytes, str]] = field(default_factory=list)  # files the body links as ./name
     seq: int = 0  # a per-site serial number, increasing with the date
     extra: dict = field(default_factory=dict)
 
@@ -161,6 +162,9 @@ class Portal:
     def register_article(self, col: Column, art: Article) -> None:
         for doc in art.docs:
             self.site.add(doc.final_path or doc.path, Resource(doc.content_type, doc.data, noon(art.published, 10)))
+        folder = art.path.rsplit("/", 1)[0]
+        for name, data, ctype in art.assets:
+            self.site.add(f"{folder}/{name}", Resource(ctype, data, noon(art.published, 10)))
         self.add_page(art.path, self.article_page(col, art), noon(art.published))
 
     def register_home(self) -> None:

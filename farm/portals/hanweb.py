@@ -35,6 +35,8 @@ class HanwebPortal(Portal):
             for art in col.articles:
                 self.place_article(col, art)
         self.site.handle_prefix(self.proxy_path, self.dataproxy)
+        # The column page also answers index.html?uid=…&pageNum=N: the same page under endless URLs.
+        self.traps.append({"url_prefix": self.url(self.columns[0].path + "?uid="), "kind": "duplicate-params"})
         self.site.handle_prefix("/module/download/downfile.jsp", self.downfile)
 
     def place_article(self, col: Column, art: Article) -> None:

@@ -63,6 +63,34 @@ class ShandongPortal(Portal):
         return self.page(f"{art.title}", body, crumbs=["首页", "信息公开", col.name], metas=self.article_metas(col, art))
 
 
+TWITTER_EPOCH_MS = 1288834974657
+
+
+def snowflake(moment: dt.datetime, sequence: int) -> int:
+    """A Twitter-style snowflake id: milliseconds since its epoch, then worker and sequence bits."""
+    millis = int(moment.timestamp() * 1000) - TWITTER_EPOCH_MS
+    return (millis << 22) | (1 << 17) | (sequence & 0xFFF)
+
+
+class SnowflakePortal(ShandongPortal):
+    """Shaanxi-style ``/zfxxgk/zfxxgknb/xj/<snowflake>.html``: the id is the publish time."""
+
+    family = "snowflake"
+
+    def layout(self) -> None:
+        self.default_paths("/zfxxgk/zfxxgknb/xj/", "/zfxxgk/zfxxgknb/bm/{slug}/", "/zfxxgk/zfxxgknb/xz/{slug}/",
+                           "/zwgk/tzgg/")
+        for col in self.all_columns():
+            col.path = col.path + "index.html"
+            folder = col.path.rsplit("/", 1)[0]
+            for art in col.articles:
+                moment = dt.datetime(art.published.year, art.published.month, art.published.day, 10,
+                                     art.seq % 60, art.seq % 59, tzinfo=dt.timezone(dt.timedelta(hours=8)))
+                art.path = f"{folder}/{snowflake(moment, art.seq)}.html"
+                for j, doc in enumerate(art.docs):
+                    doc.path = f"/uploadfile/{art.published:%Y%m}/{snowflake(moment, art.seq + j + 1)}.{doc.ext}"
+
+
 class IframePortal(TrsPortal):
     family = "iframe"
     list_page_size = 8

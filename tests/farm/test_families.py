@@ -290,3 +290,22 @@ def test_mirror_host_copies_a_report_in_traditional_with_pinyin(farm, get):
     page = get(mirrors[0]["url"]).text()
     assert re.search(r"[\u4e00-\u9fff]\([a-zāáǎàēéěèīíǐìōóǒòūúǔùü]+\)", page)
     assert mirrors[0]["same_as"].startswith("https://www.liuyang.gov.cn/")
+
+
+def test_snowflake_ids_carry_the_publish_date(farm, get):
+    rs = reports_on(farm, "www.wuqi.gov.cn")
+    assert rs
+    for r in rs:
+        m = re.search(r"/(\d{18,19})\.html$", r["page_url"])
+        assert m, r["page_url"]
+        millis = (int(m.group(1)) >> 22) + 1288834974657
+        stamp = dt.datetime.fromtimestamp(millis / 1000, dt.timezone(dt.timedelta(hours=8)))
+        assert stamp.date().isoformat() == r["published"]
+    assert get(rs[0]["page_url"]).status == 200
+
+
+def test_hanweb_column_page_answers_any_uid_pagenum(farm, get):
+    trap = next(t for t in farm.manifest["traps"] if t["kind"] == "duplicate-params")
+    a = get(trap["url_prefix"] + "7543749&pageNum=3")
+    b = get(trap["url_prefix"].split("?")[0])
+    assert a.status == 200 and a.body == b.body

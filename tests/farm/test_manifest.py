@@ -16,7 +16,7 @@ from farmhttp import polite_get
 from farm import build_farm, hostile
 
 SCHEMA = json.loads((Path(__file__).resolve().parents[2] / "parsers" / "report-schema.json").read_text("utf-8"))
-FAMILIES = {"trs", "shtml", "hanweb", "jpaas", "gkmlpt", "shandong", "iframe", "spa"}
+FAMILIES = {"trs", "shtml", "hanweb", "jpaas", "gkmlpt", "shandong", "snowflake", "iframe", "spa"}
 
 
 def challenge_cookies(farm, host: str) -> dict:
@@ -65,7 +65,8 @@ def test_delivery_mix(farm):
 
 def test_lookalike_kinds(farm):
     kinds = {x["kind"] for x in farm.manifest["lookalikes"]}
-    assert {"解读", "repost", "other-agency", "mirror", "big5-duplicate", "unrelated"} <= kinds
+    assert {"解读", "图解", "工作要点", "企业年报", "政府工作报告", "统计公报", "其他机关转载", "重复转载", "mirror",
+            "big5-duplicate", "unrelated"} <= kinds
 
 
 def test_expected_validates_against_the_schema(farm):
