@@ -18,7 +18,7 @@ import sqlite_utils
 
 from archive import gazetteer
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 # Value columns are declared ANY (NUMERIC affinity): counts stay integers, 万元 amounts may be decimals.
 #: Bump when `segment` changes: the contentless search index is then rebuilt from scratch.
 SEGMENTER_VERSION = 1
@@ -203,21 +203,16 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
         )
         for cols in (["crawl_id", "role"], ["url"], ["report_id"], ["role"], ["warc_record_id"]):
             db["captures"].create_index(cols)
-    _long_table(db, "table2", {"item": str, "field": str, "value": "ANY", "item_label": str, "field_label": str},
-                ("report_id", "item", "field"))
-    _long_table(db, "table2_2019", {"item": str, "field": str, "value": "ANY", "item_label": str,
-                                    "field_label": str}, ("report_id", "item", "field"))
-    _long_table(db, "table3", {"row": str, "col": str, "value": int, "row_label": str, "col_label": str},
-                ("report_id", "row", "col"))
-    _long_table(db, "table4", {"grp": str, "outcome": str, "value": int, "grp_label": str,
-                               "outcome_label": str}, ("report_id", "grp", "outcome"))
+    _long_table(db, "table2", "item", "field", "any", TABLE2_ITEMS, TABLE2_FIELDS)
+    _long_table(db, "table2_2019", "item", "field", "any", TABLE2_2019_ITEMS, TABLE2_2019_FIELDS)
+    _long_table(db, "table3", "row", "col", "integer", TABLE3_ROWS, TABLE3_COLUMNS)
+    _long_table(db, "table4", "grp", "outcome", "integer", TABLE4_GROUPS, TABLE4_OUTCOMES)
     if "checks" not in tables:
-        db["checks"].create(
-            {"report_id": str, "check": str, "where": str, "ok": int, "left": "ANY", "right": "ANY",
-             "source": str, "other_report_id": str, "parser_version": str},
-            pk=("report_id", "check", "where"),
-            foreign_keys=[("report_id", "reports", "id"), ("other_report_id", "reports", "id")],
-        )
+        db.execute("""create table checks (
+  report_id text not null references reports(id), "check" text not null, "where" text not null,
+  ok integer, "left" any, "right" any, source text, other_report_id text references reports(id),
+  parser_version text,
+  primary key (report_id, "check", "where")) without rowid""")
         db.execute("create index idx_checks_failed on checks(report_id) where ok = 0")
         db["checks"].create_index(["check", "ok"])
     if "report_figures" not in tables:
@@ -245,11 +240,22 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
     _ensure_segmenter_current(db)
 
 
-def _long_table(db, name: str, columns: dict, pk: tuple[str, ...]) -> None:
+def _long_table(db, name: str, outer: str, inner: str, value_type: str, outer_labels: dict,
+                inner_labels: dict) -> None:
+    """A long-form table keyed (report_id, outer code, inner code), without rowid (the key is the
+    table). The printed labels are generated columns: shown and queryable, never stored per cell."""
     if name in db.table_names():
         return
-    db[name].create({"report_id": str, **columns, "provenance": str, "parser_version": str}, pk=pk,
-                    foreign_keys=[("report_id", "reports", "id")])
+
+    def label(column: str, labels: dict) -> str:
+        cases = " ".join(f"when '{code}' then '{text.replace(chr(39), chr(39) * 2)}'" for code, text in labels.items())
+        return f"{column}_label text generated always as (case {column} {cases} end) virtual"
+
+    db.execute(f"""create table [{name}] (
+  report_id text not null references reports(id), [{outer}] text not null, [{inner}] text not null,
+  value {value_type}, {label(outer, outer_labels)}, {label(inner, inner_labels)},
+  provenance text, parser_version text,
+  primary key (report_id, [{outer}], [{inner}])) without rowid""")
 
 
 def _views(db) -> None:
@@ -368,7 +374,7 @@ def save_report(db, report: Mapping[str, Any], parsed: Mapping[str, Any] | None)
         checks[key] = {"report_id": report_id, "check": key[0], "where": key[1], "ok": int(bool(check.get("ok"))),
                        "left": check.get("left"), "right": check.get("right"), "source": "report",
                        "other_report_id": None, "parser_version": version}
-    db["checks"].insert_all(checks.values(), pk=("report_id", "check", "where"), replace=True)
+    db["checks"].insert_all(checks.values(), replace=True)
 
 
 def delete_report(db, report_id: str) -> None:
@@ -395,7 +401,6 @@ def _cells(report_id, version, table, provenance, keys, outer_labels, inner_labe
         for code, value in inner.items():
             prov = prov_outer.get(code) if isinstance(prov_outer, Mapping) else None
             rows.append({"report_id": report_id, keys[0]: outer, keys[1]: code, "value": value,
-                         f"{keys[0]}_label": outer_labels.get(outer), f"{keys[1]}_label": inner_labels.get(code),
                          "provenance": json.dumps(prov, ensure_ascii=False, sort_keys=True) if prov else None,
                          "parser_version": version})
     return rows
