@@ -72,7 +72,7 @@ class CrawlProgress:
             except TypeError:
                 queued = 0
         errors = totals["error"]
-        return (f"progress: {pages} pages, {totals['report']} reports, {rate:.0f} pages/min, "
+        return (f"progress: {pages} pages, {max(totals['report'], totals['reports_found'])} reports, {rate:.0f} pages/min, "
                 f"{errors} errors, {totals['blocked']} blocked, {queued} queued")
 
     def log_line(self) -> None:

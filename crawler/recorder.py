@@ -16,6 +16,7 @@ from collections import Counter, defaultdict
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from scrapy import Request, signals
 from scrapy.crawler import Crawler
@@ -50,6 +51,7 @@ class PortalSummary:
     def __init__(self, seed_url: str, seed_agency: str) -> None:
         self.seed_url = seed_url
         self.seed_agency = seed_agency
+        self.agencies: list[str] = []
         self.roles: Counter[str] = Counter()
         self.reports_by_year: Counter[int] = Counter()
         self.columns: dict[str, dict] = {}
@@ -65,6 +67,8 @@ class PortalSummary:
         return {
             "seed_url": self.seed_url,
             "seed_agency": self.seed_agency,
+            "host": urlsplit(self.seed_url).netloc,
+            "agencies": self.agencies,
             "column_found": bool(self.columns),
             "columns": sorted(self.columns),
             "families": sorted(self.families),
@@ -112,6 +116,7 @@ class CrawlRecorder:
         self.log = CrawlLog(self.crawl_dir / "log.jsonl", self.crawl_id)
         self.portals: dict[str, PortalSummary] = {}
         self.pending: dict[str, dict] = {}
+        self.held: dict[str, bool] = {}
         self.totals: Counter[str] = Counter()
         self.started = datetime.now(UTC)
         self.closed = False
@@ -127,11 +132,15 @@ class CrawlRecorder:
 
     # -- portals ---------------------------------------------------------------------------------
     def portal(self, seed_url: str | None, seed_agency: str | None = None) -> PortalSummary | None:
+        """The summary of the portal (host) a seed is on; seeds sharing a host share it."""
         if not seed_url:
             return None
-        summary = self.portals.get(seed_url)
+        host = urlsplit(seed_url).netloc.lower()
+        summary = self.portals.get(host)
         if summary is None:
-            summary = self.portals[seed_url] = PortalSummary(seed_url, seed_agency or "")
+            summary = self.portals[host] = PortalSummary(seed_url, seed_agency or "")
+        if seed_agency and seed_agency not in summary.agencies:
+            summary.agencies.append(seed_agency)
         return summary
 
     def note_discovery(self, request_or_meta: Request | dict, *, column: str | None = None, family: str | None = None,
@@ -232,6 +241,14 @@ class CrawlRecorder:
                 summary.lookalikes[(line.get("reason") or "lookalike").split(":")[0]] += 1
         return line
 
+    def hold(self, request: Request) -> None:
+        """The spider will classify this capture later (at the end of the crawl)."""
+        capture = request.meta.get(CAPTURE) or {}
+        if capture.get("request_key") == id(request):
+            self.pending.pop(capture["warc_record_id"], None)
+            self.held[capture["warc_record_id"]] = True
+            self.totals["reports_found"] += 1
+
     def flush_pending(self) -> None:
         for _record_id, pend in list(self.pending.items()):
             meta = pend["meta"]
@@ -262,10 +279,12 @@ class CrawlRecorder:
                 state = json.loads(path.read_text(encoding="utf-8"))
             except json.JSONDecodeError:
                 state = {}
-        for p in self.portals.values():
-            prev = state.get(p.seed_url, {})
-            state[p.seed_url] = {
+        for host, p in self.portals.items():
+            prev = state.get(host, {})
+            state[host] = {
+                "seed_url": p.seed_url,
                 "agency": p.seed_agency,
+                "agencies": p.agencies,
                 "columns": sorted(set(prev.get("columns", [])) | set(p.columns)),
                 "families": sorted(set(prev.get("families", [])) | p.families),
                 "pagination": sorted(set(prev.get("pagination", [])) | p.pagination),

@@ -52,8 +52,10 @@ DOWNLOAD_TIMEOUT = 60
 NIANBAO_CONNECT_TIMEOUT = 15.0
 # Largest response we keep (bytes): reports with scans reach tens of MB; beyond this the
 # record is kept truncated (WARC-Truncated: length) and logged as an error.
-DOWNLOAD_MAXSIZE = 100 * 1024 * 1024
+DOWNLOAD_MAXSIZE = 50 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 32 * 1024 * 1024
+# Largest file kept when it hangs off a page that is not a report (data downloads, yearbooks).
+NIANBAO_ASSET_MAXSIZE = 20 * 1024 * 1024
 # Idle keep-alive connections kept per host (or per proxy).
 NIANBAO_POOL_IDLE_PER_HOST = 8
 # Link depth from a seed; report pages sit 2-5 clicks down, traps go on forever.
@@ -62,11 +64,14 @@ DEPTH_PRIORITY = 0
 # Pages fetched per host before the host is considered a trap (attachments included).
 NIANBAO_HOST_PAGE_BUDGET = 3000
 # Fetches per URL pattern (digits and ids folded) per host: ends calendar/search/pagination traps.
-NIANBAO_PATTERN_BUDGET = 150
+NIANBAO_PATTERN_BUDGET = 200
 # Pages walked per list (pagination) before we stop.
 NIANBAO_MAX_LIST_PAGES = 60
 # Refuse destinations on private, loopback or link-local addresses (unless --allow-private).
 NIANBAO_ALLOW_PRIVATE = False
+# Government seeds must be on a government domain (gov.cn): other hosts are mirrors or hijacked
+# copies and are not crawled (a seed note containing "official" overrides, for odd real portals).
+NIANBAO_OFFICIAL_DOMAINS_ONLY = True
 # Years of reports wanted (inclusive); reports of other years are still logged as reports.
 NIANBAO_YEARS = "2008-2100"
 
@@ -94,6 +99,9 @@ DOWNLOAD_HANDLERS = {
 DOWNLOADER_MIDDLEWARES = {
     # refuse private destinations before anything is sent
     "crawler.guard.PrivateAddressGuard": 50,
+    # Scrapy's cookie middleware would download the public-suffix list: ours uses the bundled one
+    "scrapy.downloadermiddlewares.cookies.CookiesMiddleware": None,
+    "crawler.cookies.OfflineCookiesMiddleware": 700,
     # Retry-After aware retries replace Scrapy's RetryMiddleware
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.backoff.RetryAfterMiddleware": 550,

@@ -108,7 +108,9 @@ def base_url(page: Page) -> str:
     return page.url
 
 
-_SCRIPT_A = re.compile(r"""<a\s[^>]*?href\s*=\s*\\?["']([^"'\\]+)\\?["'][^>]*>(.*?)</a>""", re.I | re.S)
+# an <a> inside script text; the closing quote must match the opening one, so hrefs built by
+# concatenation ("index"+"_"+n+".html") are left to the pagination rules
+_SCRIPT_A = re.compile(r"""<a\s[^>]*?href\s*=\s*(\\?["'])([^"'\\]+)\1[^>]*>(.*?)</a>""", re.I | re.S)
 _CDATA = re.compile(r"<!\[CDATA\[(.*?)\]\]>", re.S)
 
 
@@ -138,13 +140,10 @@ def extract_links(page: Page) -> list[Link]:
             for block in _CDATA.findall(code):
                 for m in _SCRIPT_A.finditer(block):
                     title = re.search(r"""title\s*=\s*['"]([^'"]*)['"]""", m.group(0))
-                    add(m.group(1), _strip_tags(m.group(2)), title.group(1) if title else "", "island")
+                    add(m.group(2), _strip_tags(m.group(3)), title.group(1) if title else "", "island")
             continue
         for m in _SCRIPT_A.finditer(code):
-            href = m.group(1)
-            if "+" in href or "'" in href or '"' in href:
-                continue  # built from variables: the pagination rules handle those
-            add(href, _strip_tags(m.group(2)), "", "script")
+            add(m.group(2), _strip_tags(m.group(3)), "", "script")
     return out
 
 
@@ -226,6 +225,28 @@ _NEXT_TEXT = re.compile(r"^\s*(?:下一页|下页|后一页|>|›|»|Next)\s*$",
 
 def next_page_links(links: list[Link]) -> list[str]:
     return [link.url for link in links if link.source == "a" and _NEXT_TEXT.match(link.text or "")]
+
+
+_PAGE_PARAMS = ("page", "pagenum", "pageno", "cur_page", "currpage", "curpage", "pageindex", "p", "pn")
+
+
+def is_pagination_link(current: str, link: Link) -> bool:
+    """A link to another page of the same list: same path, only a page-number parameter differs,
+    or a sibling ``index_N``/``list_N`` file; its text is a number or a paging word."""
+    from urllib.parse import parse_qsl, urlsplit
+
+    text = re.sub(r"\s+", "", link.text or "")
+    if not (text.isdigit() or _NEXT_TEXT.match(text) or text in ("上一页", "首页", "尾页", "末页", "最后一页")):
+        return False
+    a, b = urlsplit(current), urlsplit(link.url)
+    if a.netloc != b.netloc:
+        return False
+    if a.path == b.path:
+        qa, qb = dict(parse_qsl(a.query)), dict(parse_qsl(b.query))
+        changed = {k for k in set(qa) | set(qb) if qa.get(k) != qb.get(k)}
+        return bool(changed) and all(k.lower() in _PAGE_PARAMS for k in changed)
+    da, db = a.path.rsplit("/", 1)[0], b.path.rsplit("/", 1)[0]
+    return da == db and bool(re.search(r"(?:_|/)\d+\.s?html?$", b.path))
 
 
 # -- Hanweb datastore / dataproxy.jsp ---------------------------------------------------------------

@@ -116,7 +116,8 @@ def classify_title(text: str) -> TitleVerdict:
     tail = None if m else REPORT_TAIL_YEAR_RE.search(title)
     mentions = m or tail or re.search(r"信息公开.{0,6}(?:年度报告|年报)|公开年报|年度报告", title)
     for kind, rule in LOOKALIKE_RULES:
-        if rule.search(title) and (mentions or kind in ("企业年报", "统计公报", "政府工作报告", "编制通知")):
+        if rule.search(title) and (mentions or kind in ("企业年报", "统计公报", "政府工作报告", "编制通知", "工作要点",
+                                                        "政务公开活动", "制度")):
             if kind == "图解" and not mentions:
                 continue
             return TitleVerdict("lookalike", reason=f"{kind}: {title[:60]}",

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+import zlib
 from collections import Counter
 from urllib.parse import urlencode, urlsplit
 
@@ -34,6 +35,48 @@ FAMILY_MARKS = (
     ("shandong", re.compile(r"/site_\w+/channel_")),
     ("iframe-shell", re.compile(r"<iframe[^>]+src=")),
 )
+
+
+_DATE_IN_URL = (
+    re.compile(r"/t(20\d{2})(\d{2})(\d{2})_"), re.compile(r"/art/(20\d{2})/(\d{1,2})/(\d{1,2})/"),
+    re.compile(r"/(20\d{2})/(\d{2})-(\d{2})/"), re.compile(r"/(20\d{2})-(\d{2})-(\d{2})/"),
+    re.compile(r"/(20\d{2})(\d{2})/"),
+)
+
+
+def publication_date(page: pages.Page, url: str) -> str | None:
+    """YYYY-MM-DD from the page (PubDate, Maketime, 发布时间…), else from the URL, else None."""
+    for key in ("PubDate", "pubdate", "Maketime", "publishdate", "firstpublishedtime"):
+        m = re.search(r"(20\d{2})[-/年](\d{1,2})[-/月](\d{1,2})", page.metas.get(key, ""))
+        if m:
+            return f"{m.group(1)}-{int(m.group(2)):02d}-{int(m.group(3)):02d}"
+    m = re.search(r"(?:发布时间|发布日期|生成日期|日期)\s*[:：]\s*(20\d{2})[-/年](\d{1,2})[-/月](\d{1,2})", page.html)
+    if m:
+        return f"{m.group(1)}-{int(m.group(2)):02d}-{int(m.group(3)):02d}"
+    for rx in _DATE_IN_URL:
+        m = rx.search(url)
+        if m:
+            day = int(m.group(3)) if m.lastindex and m.lastindex >= 3 else 1
+            return f"{m.group(1)}-{int(m.group(2)):02d}-{day:02d}"
+    return None
+
+
+_DATES = re.compile(r"(?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?(?:\s*\d{1,2}:\d{2}(?::\d{2})?)?")
+
+
+def body_numbers(page: pages.Page) -> tuple[str, ...]:
+    """The figures of a page (dates left out): a repost carries the same tables as its original."""
+    text = _DATES.sub(" ", pages.page_text(pages.parse_page(page.url, page.html)))
+    return tuple(re.findall(r"\d+(?:\.\d+)?", text))
+
+
+def same_report(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
+    """Two pages carry the same report when their figures agree (long enough to mean something)."""
+    if min(len(a), len(b)) < 20:
+        return False
+    from difflib import SequenceMatcher
+
+    return SequenceMatcher(None, a, b, autojunk=False).ratio() >= 0.9
 
 
 def parse_years(text: str | None) -> tuple[int, int]:
@@ -60,6 +103,10 @@ class ReportsSpider(Spider):
         self.host_pages: Counter[str] = Counter()
         self.patterns: Counter[str] = Counter()
         self.trap_noted: set[tuple[str, str]] = set()
+        self.found_reports: dict[tuple, list] = {}
+        self.probed: set[str] = set()
+        self.soft404_titles: dict[str, str] = {}
+        self.home_titles: dict[str, str] = {}
         places = [titles.seed_place(s.agency) for s in self.seed_list]
         self.known_places = tuple(sorted({p for p in places if p}))
 
@@ -76,6 +123,8 @@ class ReportsSpider(Spider):
         spider.host_budget = settings.getint("NIANBAO_HOST_PAGE_BUDGET")
         spider.pattern_budget = settings.getint("NIANBAO_PATTERN_BUDGET")
         spider.max_list_pages = settings.getint("NIANBAO_MAX_LIST_PAGES")
+        spider.official_only = settings.getbool("NIANBAO_OFFICIAL_DOMAINS_ONLY")
+        spider.asset_maxsize = settings.getint("NIANBAO_ASSET_MAXSIZE")
         return spider
 
     @property
@@ -85,8 +134,16 @@ class ReportsSpider(Spider):
     # -- start ------------------------------------------------------------------------------------
     async def start(self):
         state = self._previous_state()
+        hosts_done: set[str] = set()
         for seed in self.seed_list:
             host = urlsplit(seed.url).hostname or ""
+            mirror = self._mirror_reason(seed, host)
+            if mirror:
+                self.recorder.portal(seed.url, seed.agency)
+                self.recorder._write({"url": seed.url, "role": "other", "reason": mirror, "status": None,
+                                      "seed_agency": seed.agency, "seed_url": seed.url},
+                                     {"seed_url": seed.url, "seed_agency": seed.agency})
+                continue
             ctx = {
                 "seed_url": seed.url, "seed_agency": seed.agency, "scope": scope.registered_domain(host),
                 "robots_override": seed.robots_override, "hops": 0, "kind": "hub",
@@ -95,9 +152,21 @@ class ReportsSpider(Spider):
             if seed.robots_override and summary is not None:
                 summary.robots_override = seed.robots_override
             yield self._request(seed.url, ctx, kind="hub", priority=10)
-            for column_url in state.get(seed.url, {}).get("columns", []):  # what last spring taught us
-                if column_url != seed.url:
-                    yield self._request(column_url, ctx, kind="column", nb_column=True, priority=8)
+            netloc = urlsplit(seed.url).netloc.lower()
+            if netloc not in hosts_done:
+                hosts_done.add(netloc)
+                for column_url in state.get(netloc, {}).get("columns", []):  # what last spring taught us
+                    if column_url != seed.url:
+                        yield self._request(column_url, ctx, kind="column", nb_column=True, priority=8)
+
+    def _mirror_reason(self, seed: Seed, host: str) -> str | None:
+        """A government's portal lives on a government domain; anything else is a copy of it."""
+        if re.search(r"(?:^|\.)gov\.cn$|\.政务$|\.公益$", host) or "official" in seed.notes.lower():
+            return None
+        if self.official_only and re.search(r"人民政府|局|委员会|办公室|委|厅|部|署|办|政府", seed.agency):
+            return (f"mirror-host: {host} is not a government domain (gov.cn); a copy of {seed.agency}'s "
+                    f"pages is not its portal, not crawled")
+        return None
 
     def _previous_state(self) -> dict:
         try:
@@ -114,6 +183,8 @@ class ReportsSpider(Spider):
         meta_nb.update({"kind": kind, "parent_url": parent, "title": title, "nb_column": ctx.get("nb_column")})
         meta_nb.update(extra)
         meta = {"nb": meta_nb}
+        if "download_maxsize" in extra:
+            meta["download_maxsize"] = meta_nb.pop("download_maxsize")
         if ctx.get("robots_override"):
             meta["dont_obey_robotstxt"] = True
         if kind in ("attachment", "asset"):
@@ -192,6 +263,9 @@ class ReportsSpider(Spider):
         return ()
 
     def _soft_404(self, page: pages.Page, response: Response) -> bool:
+        known = self.soft404_titles.get(urlsplit(response.url).netloc)
+        if known and page.title.strip() == known.strip():
+            return True
         return bool(SOFT_404.search(page.title)) or (len(response.body) < 3000 and bool(SOFT_404.search(page.html)))
 
     def _family(self, page: pages.Page, response: Response) -> str | None:
@@ -201,8 +275,34 @@ class ReportsSpider(Spider):
         return None
 
     # -- lists, columns, hubs -----------------------------------------------------------------------
+    def _probe_request(self, response: Response, ctx: dict):
+        """One request per host for a page that cannot exist: a host that answers it with 200 serves
+        soft 404s, and its error page's title is remembered to recognise them later."""
+        parts = urlsplit(response.url)
+        if parts.netloc in self.probed:
+            return None
+        self.probed.add(parts.netloc)
+        url = f"{parts.scheme}://{parts.netloc}/nianbao-probe-{zlib.crc32(parts.netloc.encode()):08x}/missing.html"
+        return self._request(url, ctx, kind="probe", parent=response.url, title="soft-404 probe",
+                             callback=self.parse_probe, priority=1)
+
+    def parse_probe(self, response: Response):
+        host = urlsplit(response.url).netloc
+        ctype = response.headers.get("Content-Type", b"").decode("latin-1")
+        page = pages.parse_page(response.url, pages.decode_html(response.body, ctype))
+        if page.title.strip() and page.title.strip() not in self.home_titles.values():
+            self.soft404_titles[host] = page.title  # (a host that serves its home page instead: not by title)
+        self.recorder.record(response.request, "error", reason=f"soft-404: {host} answers HTTP {response.status} "
+                                                               f"for a page that does not exist ({page.title[:40]})")
+        return ()
+
     def _listing(self, response: Response, page: pages.Page, ctx: dict):
         request = response.request
+        if urlsplit(response.url).path in ("", "/", "/index.html"):
+            self.home_titles[urlsplit(response.url).netloc] = page.title.strip()
+        probe = self._probe_request(response, ctx)
+        if probe is not None:
+            yield probe
         if self._soft_404(page, response):
             self.recorder.record(request, "error", reason="soft-404: page says it does not exist (HTTP 200)")
             return
@@ -229,13 +329,14 @@ class ReportsSpider(Spider):
             url, label = link.url, link.label
             path = urlsplit(url).path
             if scope.is_attachment_url(url):
-                req = self._follow(url, child, kind="asset", parent=here, title=label)
+                req = self._follow(url, child, kind="asset", parent=here, title=label,
+                                   download_maxsize=self.asset_maxsize)
             elif scope.is_image_url(url):
                 continue
             elif link.source == "iframe":
                 req = self._follow(url, child, kind="list" if is_nb_column else "hub", parent=here, title=label,
                                    priority=5)
-            elif pages.next_page_links([link]):
+            elif pages.next_page_links([link]) or pages.is_pagination_link(here, link):
                 req = self._follow(url, child, kind="list", parent=here, title=label, priority=4)
             elif columns.column_score(label, url) >= 5:
                 req = self._follow(url, dict(child, nb_column=True), kind="column", parent=here, title=label,
@@ -249,7 +350,7 @@ class ReportsSpider(Spider):
                 req = self._article_request(url, child, here, label)
             elif titles.looks_like_report_link(label) and self._article_like(url, label):
                 req = self._article_request(url, child, here, label)
-            elif hops < 3 and (hops == 0 or columns.hub_score(label, url) >= 2):
+            elif hops < 3 and (hops == 0 or columns.hub_score(label, "") >= 2):
                 req = self._follow(url, dict(child, hops=hops + 1, nb_column=False), kind="hub", parent=here,
                                    title=label, priority=2)
             else:
@@ -448,8 +549,8 @@ class ReportsSpider(Spider):
                 self.recorder.record(request, "lookalike", reason=elsewhere, title=chosen, agency=agency,
                                      year=verdict.year)
                 return
-            self.recorder.record(request, "report", title=chosen.strip(), agency=agency, year=verdict.year,
-                                 reason=f"variant: {verdict.variant}" if verdict.variant else None)
+            self._defer_report(request, page, title=chosen.strip(), agency=agency, year=verdict.year,
+                               variant=verdict.variant)
             yield from self._attachments(response, page, ctx, agency, verdict.year)
         elif verdict.kind == "lookalike":
             self.recorder.record(request, "lookalike", reason=verdict.reason, title=chosen.strip())
@@ -457,8 +558,37 @@ class ReportsSpider(Spider):
             self.recorder.record(request, "other", title=(page.title or ctx.get("title") or "")[:120],
                                  reason="not a report by its title")
 
+    def _defer_report(self, request: Request, page: pages.Page, **found) -> None:
+        """Reports are logged when the crawl ends: a portal that reposts a report (same agency
+        and year, published later) must have its original logged as the report, the copy as a
+        look-alike, whichever was fetched first."""
+        key = (urlsplit(request.url).netloc, found["agency"], found["year"])
+        found["numbers"] = body_numbers(page)
+        self.found_reports.setdefault(key, []).append((publication_date(page, request.url), request, found))
+        self.recorder.hold(request)
+
+    def closed(self, reason: str) -> None:
+        for reports in self.found_reports.values():
+            reports.sort(key=lambda item: (item[0] or "9999", item[1].url))
+            kept: list[tuple] = []
+            for date, request, found in reports:
+                variant = f"variant: {found['variant']}" if found.get("variant") else None
+                original = next((k for k in kept if same_report(k[2]["numbers"], found["numbers"])), None)
+                if original is None:
+                    kept.append((date, request, found))
+                    self.recorder.record(request, "report", title=found["title"], agency=found["agency"],
+                                         year=found["year"], reason=variant)
+                else:
+                    self.recorder.record(request, "lookalike", title=found["title"], agency=found["agency"],
+                                         year=found["year"],
+                                         reason=f"repost: the same report as {original[1].url} "
+                                                f"(published {original[0]}), published again {date}")
+        self.found_reports.clear()
+
     @staticmethod
     def _clean_agency(agency: str | None, prefixes: tuple[str, ...]) -> str | None:
+        """Drop a site or column name glued in front ('XX市人民政府 XX市信访局 XX市信访局2023年…'),
+        but only when what remains names an agency by itself (starts with a place)."""
         if not agency:
             return None
         changed = True
@@ -466,8 +596,9 @@ class ReportsSpider(Spider):
             changed = False
             for p in prefixes:
                 p = titles.normalise_title(p)
-                if p and agency.startswith(p) and len(agency) > len(p) + 1:
-                    agency, changed = agency[len(p):], True
+                rest = agency[len(p):] if p and agency.startswith(p) else ""
+                if len(rest) >= 4 and titles.seed_place(rest):
+                    agency, changed = rest, True
         return agency
 
     def _attachments(self, response: Response, page: pages.Page, ctx: dict, agency: str | None, year: int | None):
@@ -490,7 +621,9 @@ class ReportsSpider(Spider):
     def on_error(self, failure):
         request = failure.request
         exc = failure.value
-        if isinstance(exc, HttpError):
+        if isinstance(exc, HttpError) and nb(request).get("kind") == "probe":
+            self.recorder.record(request, "other", reason=f"probe: a missing page answers HTTP {exc.response.status}")
+        elif isinstance(exc, HttpError):
             status = exc.response.status
             self.recorder.record(request, "error", reason=f"http-{status}: {exc.response.url}", status=status)
         elif isinstance(exc, IgnoreRequest):

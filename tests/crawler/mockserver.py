@@ -167,7 +167,7 @@ class MockPortal:
         if path == "/soft404.html":
             return self.simple(h, "200 OK", page("页面不存在", "<h2>非法请求 404！</h2>"))
         if path == "/huge.zip":
-            size = 5_000_000
+            size = 5 * 65536 * 16
             head = b"HTTP/1.1 200 OK\r\nContent-Type: application/zip\r\nContent-Length: %d\r\n\r\n" % size
             self.sent[path] = head
             try:

@@ -18,7 +18,8 @@ from archive.crawllog import read_log
 from archive.warc import read_record_block, split_http_head
 
 FAST = ["-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=0", "-s", "DOWNLOAD_TIMEOUT=1.5",
-        "-s", "DOWNLOAD_MAXSIZE=1000000", "-s", "NIANBAO_PROGRESS_INTERVAL=0.5", "-s", "RETRY_TIMES=1"]
+        "-s", "DOWNLOAD_MAXSIZE=1000000",
+        "-s", "NIANBAO_ASSET_MAXSIZE=1000000", "-s", "NIANBAO_PROGRESS_INTERVAL=0.5", "-s", "RETRY_TIMES=1"]
 
 
 def nianbao_crawl(seeds: Path, out: Path, *extra: str) -> subprocess.CompletedProcess:
@@ -31,7 +32,7 @@ def crawl(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("mockcrawl")
     with MockPortal() as portal:
         seeds = tmp / "seeds.csv"
-        seeds.write_text(f"agency,url,notes\n测试县人民政府,{portal.base}/,mock portal\n", encoding="utf-8")
+        seeds.write_text(f"agency,url,notes\n测试县人民政府,{portal.base}/,official mock portal\n", encoding="utf-8")
         out = tmp / "out"
         proc = nianbao_crawl(seeds, out, "--allow-private", *FAST)
         (crawl_dir,) = list((out / "crawls").iterdir())
@@ -200,7 +201,8 @@ def test_pywb_replays_the_report_page_as_served(crawl, tmp_path):
 def test_private_destinations_are_refused_without_allow_private(tmp_path):
     with MockPortal() as portal:
         seeds = tmp_path / "seeds.csv"
-        seeds.write_text(f"agency,url\n测试县人民政府,{portal.base}/\n测试县教育局,http://localhost:{portal.port}/nb/\n",
+        seeds.write_text(f"agency,url,notes\n测试县人民政府,{portal.base}/,official\n"
+                         f"测试县教育局,http://localhost:{portal.port}/nb/,official\n",
                          encoding="utf-8")
         proc = nianbao_crawl(seeds, tmp_path / "out", *FAST, "-s", "NIANBAO_WACZ=0")
         assert proc.returncode == 0, proc.stderr[-2000:]
