@@ -18,7 +18,7 @@ import sqlite_utils
 
 from archive import gazetteer
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 # Value columns are declared ANY (NUMERIC affinity): counts stay integers, 万元 amounts may be decimals.
 #: Bump when `segment` changes: the contentless search index is then rebuilt from scratch.
 SEGMENTER_VERSION = 1
@@ -184,13 +184,18 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
              "warc_file": str, "warc_offset": int, "warc_length": int, "warc_record_id": str,
              "payload_digest": str, "content_type": str, "document_capture_id": str,
              "fetched_at": str, "crawl_id": str, "last_seen_at": str, "last_seen_crawl": str,
-             "archived": str, "warnings": str, "text": str},
+             "archived": str, "warnings": str, "text_length": int},
             pk="id",
             foreign_keys=[("agency_id", "agencies", "id"), ("crawl_id", "crawls", "id")],
         )
         for cols in (["agency_id", "year"], ["year"], ["parse_status"], ["is_latest", "year"], ["url"],
                      ["province"], ["level"]):
             db["reports"].create_index(cols)
+    if "report_texts" not in tables:
+        # The full text lives beside the reports, not in them: a thin `reports` keeps counts, facets
+        # and sorts over 100,000 reports fast (a text column puts each row on its own pages).
+        db["report_texts"].create({"report_id": str, "text": str}, pk="report_id",
+                                  foreign_keys=[("report_id", "reports", "id")])
     if "captures" not in tables:
         db["captures"].create(
             {"id": str, "crawl_id": str, "line": int, "url": str, "method": str, "status": int, "role": str,
@@ -228,7 +233,7 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
             foreign_keys=[("report_id", "reports", "id"), ("agency_id", "agencies", "id")],
         )
         for cols in (["is_latest", "year", "applications"], ["agency_id", "year"], ["province", "year"],
-                     ["year", "agency_id"]):
+                     ["year", "agency_id"], ["level"], ["parse_status"], ["applications"]):
             db["report_figures"].create_index(cols)
     if "reports_fts" not in tables:
         db.execute("create virtual table reports_fts using fts5(title, agency, body, content='', "
@@ -294,9 +299,13 @@ def _ensure_segmenter_current(db) -> None:
         return
     db.execute("delete from reports_fts")
     db.execute("insert into reports_fts(reports_fts) values('delete-all')")
-    for rowid, title, agency, text in db.execute("select rowid, title, agency, text from reports").fetchall():
+    for rowid, title, agency, text in db.execute(_OLD_SQL.replace("where r.id = ?", "")).fetchall():
         _fts_insert(db, rowid, title, agency, text)
     _set_meta(db, "segmenter_version", str(SEGMENTER_VERSION))
+
+
+_OLD_SQL = ("select r.rowid, r.title, r.agency, t.text from reports r left join report_texts t on t.report_id = r.id "
+            "where r.id = ?")
 
 
 def _fts_insert(db, rowid: int, title, agency, text) -> None:
@@ -348,12 +357,15 @@ def save_report(db, report: Mapping[str, Any], parsed: Mapping[str, Any] | None)
     report = dict(report)
     report_id = report["id"]
     version = report.get("parser_version")
-    old = db.execute("select rowid, title, agency, text from reports where id = ?", [report_id]).fetchone()
+    text = report.pop("text", None)
+    report["text_length"] = len(text) if text else None
+    old = db.execute(_OLD_SQL, [report_id]).fetchone()
     if old:
         _fts_delete(db, *old)
     db["reports"].upsert(report, pk="id")
+    db["report_texts"].upsert({"report_id": report_id, "text": text}, pk="report_id")
     rowid = db.execute("select rowid from reports where id = ?", [report_id]).fetchone()[0]
-    _fts_insert(db, rowid, report.get("title"), report.get("agency"), report.get("text"))
+    _fts_insert(db, rowid, report.get("title"), report.get("agency"), text)
     for table in ("table2", "table2_2019", "table3", "table4", "checks"):
         db.execute(f"delete from [{table}] where report_id = ?", [report_id])
     if not parsed:
@@ -378,11 +390,11 @@ def save_report(db, report: Mapping[str, Any], parsed: Mapping[str, Any] | None)
 
 
 def delete_report(db, report_id: str) -> None:
-    old = db.execute("select rowid, title, agency, text from reports where id = ?", [report_id]).fetchone()
+    old = db.execute(_OLD_SQL, [report_id]).fetchone()
     if not old:
         return
     _fts_delete(db, *old)
-    for table in ("table2", "table2_2019", "table3", "table4", "report_figures"):
+    for table in ("table2", "table2_2019", "table3", "table4", "report_figures", "report_texts"):
         db.execute(f"delete from [{table}] where report_id = ?", [report_id])
     db.execute("delete from checks where report_id = ? or other_report_id = ?", [report_id, report_id])
     db.execute("update captures set report_id = null where report_id = ?", [report_id])

@@ -245,14 +245,15 @@ def _generate(path: Path) -> None:
     segmented = [adb.segment(p) for p in paragraphs]
     t3_rows = [r for r in adb.TABLE3_ROWS if r != "3.6"]
     t3_cols = list(adb.TABLE3_COLUMNS)
-    reports, figures, t2, t3, t4, checks, fts = [], [], [], [], [], [], []
+    reports, figures, t2, t3, t4, checks, fts, texts = [], [], [], [], [], [], [], []
     version = "bench"
 
     def flush():
         conn.executemany("insert into reports (rowid, id, agency_id, agency, province, level, year, title, url, "
                          "document_url, format, published, template, parse_status, parser_version, is_latest, "
-                         "fetched_at, crawl_id, archived, text) values (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                         "fetched_at, crawl_id, archived, text_length) values (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                          reports)
+        conn.executemany("insert into report_texts (report_id, text) values (?, ?)", texts)
         conn.executemany("insert into report_figures values (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                          figures)
         conn.executemany("insert into table2 (report_id, item, field, value, provenance, parser_version) "
@@ -263,7 +264,7 @@ def _generate(path: Path) -> None:
                          "values (?,?,?,?,?,?)", t4)
         conn.executemany("insert into checks values (?,?,?,?,?,?,?,?,?)", checks)
         conn.executemany("insert into reports_fts (rowid, title, agency, body) values (?,?,?,?)", fts)
-        for batch in (reports, figures, t2, t3, t4, checks, fts):
+        for batch in (reports, figures, t2, t3, t4, checks, fts, texts):
             batch.clear()
 
     rowid = 0
@@ -279,7 +280,8 @@ def _generate(path: Path) -> None:
             reports.append((rowid, rid, agency_id, name, province, level, year, title,
                             f"http://www.a{agency_id}.gov.cn/ndbg/{year}.html", None, "html", f"{year + 1}-01-20",
                             "2021" if year >= 2021 else "2019", status, version, 1, f"{year + 1}-03-01T00:00:00Z",
-                            f"{year + 1}0301T000000Z", f"/-/archive/{rid}", text))
+                            f"{year + 1}0301T000000Z", f"/-/archive/{rid}", len(text)))
+            texts.append((rid, text))
             fts.append((rowid, adb.segment(title), adb.segment(name), adb.segment(title) + " " +
                         " ".join(segmented[k] for k in picks)))
             figure = [None] * 18
