@@ -327,6 +327,10 @@ def plan_portal(spec: PortalSpec, seed: int, seeds_by_name: dict[str, content.Pl
         dept_col.extra["misfiled"] = True
         gwgg.articles.append(report_article(rng, dept_col.agency, 2024))
     portal.columns.append(gwgg)
+    if spec.family not in ("trs", "shtml"):  # document.write attachment blocks are a TRS template habit
+        for art in portal.articles():
+            for doc in art.docs:
+                doc.via_js = False
     # A per-site serial number increasing with the date (TRS ids, Hanweb art ids...).
     everything = sorted(portal.articles(), key=lambda a: (a.published, a.title))
     for i, art in enumerate(everything):

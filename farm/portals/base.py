@@ -179,7 +179,7 @@ class Portal:
 
     def register_robots(self) -> None:
         text = "User-agent: *\nDisallow: /\n" if self.robots_disallow else (
-            "User-agent: *\nDisallow: /was5/\nDisallow: /jsearchfront/\nAllow: /\n")
+            "User-agent: *\nDisallow: /was5/\n")
         self.site.add("/robots.txt", Resource("text/plain", text.encode()))
 
     def attach_trap_page(self, title: str, href: str, kind: str) -> None:
