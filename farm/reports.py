@@ -677,3 +677,30 @@ def seed_report(name: str) -> PlantedReport:
 def expected_copy(report: PlantedReport) -> dict | None:
     """A deep copy of ``report.expected`` that callers may change (e.g. to add ``checks``)."""
     return copy.deepcopy(report.expected)
+
+
+# --- title helpers for the portals (list entries, image variants, attachment names) ----------------
+
+
+def image_variant_title(report: PlantedReport, rng: random.Random | None = None) -> str:
+    """The title of an image-only 图片版 (宿州市人民政府2019年政府信息公开工作年度报告（图片版）)."""
+    suffix = (rng or random.Random(report.title)).choice(("（图片版）", "(图片版)", "（扫描件）"))
+    return report.title + suffix
+
+
+def list_title(report: PlantedReport, max_chars: int | None = None) -> str:
+    """The title as a TRS list prints it: cut to ``max_chars`` with an ellipsis (邯郸…（深度治...)."""
+    if max_chars is None or len(report.title) <= max_chars:
+        return report.title
+    return report.title[:max_chars] + "..."
+
+
+def attachment_name(report: PlantedReport, ext: str, rng: random.Random) -> str:
+    """Link text of an attachment, as portals print it."""
+    return rng.choice((
+        f"{report.title}.{ext}",
+        f"附件：{report.title}.{ext}",
+        f"{report.title}（超链版）.{ext}" if ext == "pdf" else f"{report.title}.{ext}",
+        f"附件1.{ext}",
+        f"{report.agency}{report.year}年政府信息公开工作年度报告.{ext}",
+    ))  # fmt: skip

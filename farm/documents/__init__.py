@@ -47,7 +47,8 @@ def _render(report: PlantedReport, fmt: str) -> bytes:
     if fmt == "pdf":
         from farm.documents.pdf import render_pdf
 
-        return render_pdf(blocks, **meta)
+        # a third of the PDFs show Word's CJK/digit spacing in their text layer (2023 年)
+        return render_pdf(blocks, **meta, spaced_numbers=int(cache.cache_key(report, fmt)[:8], 16) % 3 == 0)
     if fmt in ("docx", "doc_source"):
         from farm.documents.word import render_docx
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import io
+import re
 from pathlib import Path
 
 from reportlab.lib import colors
@@ -88,9 +89,20 @@ def pdf_table(table: ModelTable, styles: dict[str, ParagraphStyle]) -> Table:
                  repeatRows=table.header_rows, splitByRow=1)  # fmt: skip
 
 
-def render_pdf(blocks: list[Block], *, title: str = "", author: str = "") -> bytes:
+_CJK_DIGITS = re.compile(r"(?<=[\u4e00-\u9fff])(?=\d)|(?<=\d)(?=[\u4e00-\u9fff])")
+
+
+def spaced(text: str) -> str:
+    """Word's automatic CJK/Latin spacing as text extraction sees it: 2023年 → 2023 年."""
+    return _CJK_DIGITS.sub(" ", text)
+
+
+def render_pdf(blocks: list[Block], *, title: str = "", author: str = "", spaced_numbers: bool = False) -> bytes:
+    """``spaced_numbers``: prose digits set apart from the characters around them (2023 年)."""
     styles = _styles()
     story: list = []
+    if spaced_numbers:
+        blocks = [Block(b.kind, spaced(b.text), tuple(spaced(x) for x in b.lines), b.table, b.extra) for b in blocks]
     for block in blocks:
         if block.kind == "title":
             story.append(Paragraph("<br/>".join(_esc(line) for line in block.lines), styles["title"]))

@@ -210,3 +210,16 @@ def test_mirror_copy_is_traditional_with_pinyin():
     assert "瀏陽(yáng)市" in generated and "報(bào)告" in generated
     assert "报告" not in generated and "浏阳" not in generated
     assert "關(guān)于" not in generated or "于" in generated  # the seed's 于, not opencc's 於
+
+
+def test_pdf_text_layer_can_show_word_spacing_around_digits():
+    from farm.documents.model import report_blocks
+    from farm.documents.pdf import render_pdf
+
+    report = _reports()[0]
+    data = render_pdf(report_blocks(report), spaced_numbers=True)
+    with pdfplumber.open(io.BytesIO(data)) as pdf:
+        text = pdf.pages[0].extract_text()
+        rows = [row for page in pdf.pages for table in page.extract_tables() for row in table]
+    assert f"{report.year} 年" in text
+    _assert_table3(_table3_from_rows(rows, report.blank_mark), report, "pdf spaced")  # tables untouched

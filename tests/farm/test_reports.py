@@ -305,3 +305,14 @@ def test_lookalikes_are_deterministic():
     a = lookalike_pages(random.Random(8), "益阳市人民政府", 2022)
     b = lookalike_pages(random.Random(8), "益阳市人民政府", 2022)
     assert [(p.kind, p.title, p.body_html) for p in a] == [(p.kind, p.title, p.body_html) for p in b]
+
+
+def test_title_helpers():
+    from farm.reports import attachment_name, image_variant_title, list_title
+
+    report = generate_report(random.Random(4), "宿州市人民政府", 2019, level="government")
+    variant = image_variant_title(report)
+    assert variant.startswith(report.title) and variant != report.title and ("图片版" in variant or "扫描件" in variant)
+    assert list_title(report, 12) == report.title[:12] + "..." and list_title(report) == report.title
+    names = {attachment_name(report, "pdf", random.Random(i)) for i in range(30)}
+    assert any("超链版" in n for n in names) and all(n.endswith(".pdf") for n in names)
