@@ -14,6 +14,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import re
 import sys
 import time
 from collections.abc import Callable, Iterable
@@ -31,7 +32,11 @@ from archive.replay import ArchiveReadError, read_response
 DB_NAME = "nianbao.db"
 ParseFn = Callable[..., dict]
 
-_STATUS_RANK = {"ok": 0, "partial": 1, "image_only": 2, "error": 3, "not_a_report": 4}
+# Which parse of a report's page and attachments stands for the report: tables first, then a scan
+# (an image-only attachment says more than a page that merely introduces it), then the rest.
+_STATUS_RANK = {"ok": 0, "partial": 1, "image_only": 2, "partial_without_tables": 3, "error": 4, "not_a_report": 5}
+# A page that quotes the report's title in 《》 is about the report (解读, 图解, 一文读懂…), not the report.
+_QUOTED_REPORT_TITLE = re.compile(r"《[^》]*(年度报告|年报)[^》]*》")
 _CAPTURE_FIELDS = ("crawl_id", "url", "method", "status", "role", "agency", "year", "seed_agency", "seed_url",
                    "title", "reason", "parent_url", "content_type", "payload_digest", "warc_file",
                    "warc_offset", "warc_length", "warc_record_id", "via", "fetched_at")
@@ -256,9 +261,12 @@ def build_report(database, directory: Path, crawl_id: str, page_entry: tuple[int
         results.append((order, cap_id, entry, parse_capture(directory, entry, parse,
                                                              archive_db.record_resolver(database))))
     stats.reports_parsed += 1
-    best = min(results, key=lambda r: (_STATUS_RANK.get(r[3].get("status"), 3), -_tables_present(r[3]), r[0]))
+    best = min(results, key=lambda r: (_rank(r[3]), -_tables_present(r[3]), r[0]))
     _, doc_capture, doc_entry, parsed = best
     status = parsed.get("status") or "error"
+    if status == "partial" and not _tables_present(parsed) and _QUOTED_REPORT_TITLE.search(page.get("title") or ""):
+        parsed = {"status": "not_a_report", "reason": f"look-alike: its title quotes the report ({page.get('title')})"}
+        status = "not_a_report"
     if status == "not_a_report":
         stats.not_reports += 1
         if existing:  # a new parser decided an old "report" is not one: it leaves the reports
@@ -312,6 +320,13 @@ def _link_captures(database, report_id, crawl_id, line, attachments) -> None:
     ids = [capture_id(crawl_id, line)] + [capture_id(crawl_id, ln) for ln, _ in attachments]
     database.execute(f"update captures set report_id = ? where id in ({','.join('?' * len(ids))})",
                      [report_id, *ids])
+
+
+def _rank(parsed: dict) -> int:
+    status = parsed.get("status")
+    if status == "partial" and not _tables_present(parsed):
+        status = "partial_without_tables"
+    return _STATUS_RANK.get(status, _STATUS_RANK["error"])
 
 
 def _tables_present(parsed: dict) -> int:

@@ -64,6 +64,21 @@ def text_pdf(text: str) -> bytes:
     return buf.getvalue()
 
 
+def scanned_pdf() -> bytes:
+    """A scanned report: pages that are pictures, no text layer."""
+    from reportlab.pdfgen import canvas
+
+    buf = io.BytesIO()
+    pdf = canvas.Canvas(buf, invariant=1)
+    for page in range(2):
+        for row in range(40):
+            pdf.setFillGray(0.2 + 0.01 * ((row * 7 + page) % 50))
+            pdf.rect(40, 780 - row * 18, 200 + (row * 37) % 300, 10, stroke=0, fill=1)
+        pdf.showPage()
+    pdf.save()
+    return buf.getvalue()
+
+
 def shift_year(text: str, years: int = -1) -> str:
     """The same report a year earlier: every 20xx年 moved (oldest first, so none is moved twice)."""
     import re
@@ -239,6 +254,25 @@ def first_crawl(directory: Path) -> dict[str, Capture]:
          f'</div></div></body></html>').encode(),
         "text/html; charset=utf-8", role="report", agency="某某县交通运输局", year=2023, title=img_title,
         seed_agency="某某县人民政府", seed_url=f"{COUNTY}/")
+    # A page that only introduces its scanned PDF: the report is image-only, read from the PDF.
+    scan_title = "湘乡市住房和城乡建设局2023年政府信息公开工作年度报告"
+    scan_page = f"{XIANGXIANG}/zwgk/ndbg/202401/t20240118_8.html"
+    got["scanned"] = crawl.fetch(
+        scan_page, report_html(scan_title, "现将本机关2023年政府信息公开工作年度报告予以公布。",
+                               extra='<p><a href="P020240118.pdf">附件：年度报告（扫描件）.pdf</a></p>').encode(),
+        "text/html; charset=utf-8", role="report", agency="湘乡市住房和城乡建设局", year=2023, title=scan_title,
+        seed_agency="湘乡市住房和城乡建设局", seed_url=f"{XIANGXIANG}/")
+    got["scanned_pdf"] = crawl.fetch(f"{XIANGXIANG}/zwgk/ndbg/202401/P020240118.pdf", scanned_pdf(),
+                                     "application/pdf", role="attachment", parent_url=scan_page,
+                                     seed_agency="湘乡市住房和城乡建设局", seed_url=f"{XIANGXIANG}/")
+
+    # A 解读 the crawler took for a report: its title quotes the report's.
+    misfiled_title = "一文读懂《湘乡市信访局2023年政府信息公开工作年度报告》"
+    got["misfiled_lookalike"] = crawl.fetch(
+        f"{XIANGXIANG}/zwgk/zcjd/202401/t20240116_9.html",
+        report_html(misfiled_title, "湘乡市信访局2023年政府信息公开工作年度报告。一图读懂本机关全年政府信息公开工作。").encode(),
+        "text/html; charset=utf-8", role="report", agency="湘乡市信访局", year=2023, title=misfiled_title,
+        seed_agency="湘乡市信访局", seed_url=f"{XIANGXIANG}/")
     crawl.close()
     return got
 

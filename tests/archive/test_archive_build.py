@@ -85,6 +85,24 @@ def test_lookalikes_and_non_reports_are_captures_never_reports(built):
     assert robots == (None, "disallowed by robots.txt")
 
 
+def test_report_whose_attachment_is_a_scan_is_image_only(built):
+    directory, got, _, _ = built
+    database = sqlite_utils.Database(directory / "nianbao.db")
+    row = database.execute("select parse_status, url, document_url, format from reports where url = ?",
+                           [got["scanned"].url]).fetchone()
+    assert row == ("image_only", got["scanned"].url, got["scanned_pdf"].url, "pdf")
+
+
+def test_a_lookalike_logged_as_a_report_stays_out_of_the_reports(built):
+    directory, got, _, _ = built
+    database = sqlite_utils.Database(directory / "nianbao.db")
+    assert database.execute("select count(*) from reports where url = ?", [got["misfiled_lookalike"].url]
+                            ).fetchone()[0] == 0
+    reason = database.execute("select reason from captures where url = ?", [got["misfiled_lookalike"].url]
+                              ).fetchone()[0]
+    assert reason.startswith("not a report: look-alike")
+
+
 def test_image_only_report_is_present_with_its_status(built):
     directory, got, _, _ = built
     database = sqlite_utils.Database(directory / "nianbao.db")
