@@ -22,6 +22,7 @@ def run(args: argparse.Namespace) -> int:
     from farm import FarmServer, build_farm
 
     farm = build_farm(args.seed)
+    farm.prerender()  # documents now, from the disk cache when warm, so no crawler waits on LibreOffice
     try:
         server = FarmServer(farm, port=args.port)
     except OSError as exc:

@@ -183,14 +183,14 @@ def repost_articles(rng: random.Random, main: Column, spec: PortalSpec) -> list[
     other = Agency(f"{province}人民政府", "county", None, "", spec.adcode[:2] + "0000")
     year = rng.choice([2021, 2022, 2023])
     art = report_article(rng, other, year, delivery="html")
-    art.kind, art.lookalike_kind = "lookalike", "其他机关转载"
+    art.kind, art.lookalike_kind = "lookalike", "other-agency"
     art.published = art.published + dt.timedelta(days=rng.randint(20, 120))
     out.append(art)
     own = [a for a in main.articles if a.kind == "report" and a.delivery == "html"]
     if own:
         first = min(own, key=lambda a: a.published)
         again = Article("lookalike", first.title, first.published + dt.timedelta(days=rng.randint(150, 220)),
-                        first.agency, body=first.body, report=first.report, lookalike_kind="重复转载",
+                        first.agency, body=first.body, report=first.report, lookalike_kind="repost",
                         title_in_body=first.title_in_body)
         again.extra["repost_of"] = first
         out.append(again)

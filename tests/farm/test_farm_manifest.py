@@ -65,7 +65,7 @@ def test_delivery_mix(farm):
 
 def test_lookalike_kinds(farm):
     kinds = {x["kind"] for x in farm.manifest["lookalikes"]}
-    assert {"解读", "图解", "工作要点", "企业年报", "政府工作报告", "统计公报", "其他机关转载", "重复转载", "mirror",
+    assert {"解读", "图解", "工作要点", "企业年报", "政府工作报告", "统计公报", "other-agency", "repost", "mirror",
             "big5-duplicate", "unrelated"} <= kinds
 
 
