@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime
 import signal
 import sys
 import threading
@@ -16,12 +17,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     serve.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default: any free port)")
     serve.add_argument("--out", default="farm-out", help="where to write seeds.csv and manifest.json")
     serve.add_argument("--seed", type=int, default=DEFAULT_SEED, help="generation seed (default %(default)s)")
+    serve.add_argument("--as-of", type=datetime.date.fromisoformat, default=None, metavar="YYYY-MM-DD",
+                       help="serve the portals as they stood that day (default: everything)")
 
 
 def run(args: argparse.Namespace) -> int:
     from farm import FarmServer, build_farm
 
-    farm = build_farm(args.seed)
+    farm = build_farm(args.seed, as_of=args.as_of)
     farm.prerender()  # documents now, from the disk cache when warm, so no crawler waits on LibreOffice
     try:
         server = FarmServer(farm, port=args.port)

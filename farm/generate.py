@@ -200,8 +200,9 @@ def repost_articles(rng: random.Random, main: Column, spec: PortalSpec) -> list[
 class Farm:
     """Every portal, built; the manifest and seed list are derived from it (farm.manifest)."""
 
-    def __init__(self, seed: int, portals: list[Portal]):
+    def __init__(self, seed: int, portals: list[Portal], as_of: dt.date | None = None):
         self.seed = seed
+        self.as_of = as_of
         self.portals = portals
         self.sites = {p.host: p.site for p in portals}
         for p in portals:
@@ -248,7 +249,8 @@ class Farm:
                                   "<p>Use this server as an HTTP proxy.</p></body></html>")
 
 
-def plan_portal(spec: PortalSpec, seed: int, seeds_by_name: dict[str, content.PlantedReport]) -> Portal:
+def plan_portal(spec: PortalSpec, seed: int, seeds_by_name: dict[str, content.PlantedReport],
+                as_of: dt.date | None = None) -> Portal:
     rng = random.Random(f"{seed}:{spec.host}")
     cls = FAMILIES[spec.family]
     opts = spec.options
@@ -290,7 +292,7 @@ def plan_portal(spec: PortalSpec, seed: int, seeds_by_name: dict[str, content.Pl
         plant(main, owner, sorted(rng.sample(YEARS, 4)), "main")
     else:
         office = Agency(f"{spec.place}人民政府办公室", "office", owner.name, "zfb", spec.adcode)
-        gov_years = sorted(rng.sample(YEARS, 4) + ([2023] if "main" in seeded else []))
+        gov_years = sorted(rng.sample(YEARS, 4) + ([2023] if "main" in seeded or opts.get("year_folders") else []))
         gov_years = sorted(set(gov_years))
         if "main" in seeded and seeded["main"].level == "office":
             plant(main, owner, [y for y in gov_years if y != 2023], "x")
@@ -335,6 +337,9 @@ def plan_portal(spec: PortalSpec, seed: int, seeds_by_name: dict[str, content.Pl
     everything = sorted(portal.articles(), key=lambda a: (a.published, a.title))
     for i, art in enumerate(everything):
         art.seq = 1000 + i * 7 + rng.randint(0, 5)
+    if as_of is not None:  # the portal as it stood that day: later items are not published yet
+        for col in portal.all_columns():
+            col.articles = [a for a in col.articles if a.published <= as_of]
     for name in spec.hostile:
         hostile.prepare(portal, name)
     portal.build()
@@ -343,11 +348,16 @@ def plan_portal(spec: PortalSpec, seed: int, seeds_by_name: dict[str, content.Pl
     return portal
 
 
-def build_farm(seed: int = 20240101) -> Farm:
+def build_farm(seed: int = 20240101, as_of: dt.date | None = None) -> Farm:
+    """Every portal; with `as_of`, only what was published by that day (same URLs and bytes).
+
+    Two farms of one seed at two dates model two springs of the same web: pages that did not
+    change are byte-identical (same ETag/Last-Modified), lists and columns gained the new items.
+    """
     seeds_by_name = {r.seed_name: r for r in content.seed_reports()}
-    portals = [plan_portal(spec, seed, seeds_by_name) for spec in SPECS]
+    portals = [plan_portal(spec, seed, seeds_by_name, as_of) for spec in SPECS]
     from farm.portals.mirror import MirrorPortal
 
     liuyang = next(p for p in portals if p.host == "www.liuyang.gov.cn")
     portals.append(MirrorPortal.copying(liuyang, "www.zwgk365.com", random.Random(f"{seed}:mirror")))
-    return Farm(seed, portals)
+    return Farm(seed, portals, as_of)

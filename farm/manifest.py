@@ -100,7 +100,8 @@ def build_manifest(farm: Farm, proxy_url: str) -> dict:
                 entry["report_agency"], entry["report_year"] = art.report.agency, art.report.year
             lookalikes.append(entry)
         traps.extend({**t, "host": portal.host} for t in portal.traps)
-    return {"seed": farm.seed, "proxy": proxy_url, "ca_cert": None, "portals": portals, "reports": reports,
+    return {"seed": farm.seed, "as_of": farm.as_of.isoformat() if farm.as_of else None, "proxy": proxy_url,
+            "ca_cert": None, "portals": portals, "reports": reports,
             "lookalikes": lookalikes, "traps": traps}
 
 

@@ -176,6 +176,8 @@ class Site:
                 resp = handler(req)
                 if resp is not None:
                     return resp
+        if not req.path.endswith("/") and f"{req.path}/" in self.routes:  # a directory without its slash
+            return redirect(f"{req.path}/" + (f"?{req.query}" if req.query else ""), 301)
         return self.not_found(req)
 
 

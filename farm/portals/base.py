@@ -145,6 +145,8 @@ class Portal:
     # -- building ------------------------------------------------------------------------------
     def build(self) -> None:
         """Lay out every column and article, then register every resource on the site."""
+        dates = [a.published for a in self.articles()]
+        self.latest = max(dates) if dates else dt.date(2024, 1, 1)
         self.layout()
         for col in self.all_columns():
             for art in col.articles:
@@ -209,8 +211,9 @@ class Portal:
 
     # -- pages ---------------------------------------------------------------------------------
     def add_page(self, path: str, html_text: str, modified: dt.datetime | None) -> None:
+        """A page; lists and home pages (no date of their own) change when the newest item does."""
         data, ctype = self.encode_page(html_text)
-        self.site.add(path, Resource(ctype, data, modified))
+        self.site.add(path, Resource(ctype, data, modified or noon(getattr(self, "latest", dt.date(2024, 1, 1)), 18)))
 
     def encode_page(self, html_text: str) -> tuple[bytes, str]:
         mode = self.charset_mode

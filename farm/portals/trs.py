@@ -79,14 +79,14 @@ class TrsPortal(Portal):
     def split_year_folders(self) -> None:
         """Government and office reports move into per-year sub-folders; one folder lies.
 
-        Like cqyz.gov.cn's ``2020_504392/`` holding a later report: the 2023 report (or the
-        latest one) sits in the folder named for 2020.
+        Like cqyz.gov.cn's ``2020_504392/`` holding a later report: the 2023 report sits in
+        the folder named for 2020.
         """
         main = self.columns[0]
         reports = [a for a in main.articles if a.kind == "report"]
         if not reports:
             return
-        liar = next((a for a in reports if a.report and a.report.year == 2023), max(reports, key=lambda a: a.published))
+        liar = next((a for a in reports if a.report and a.report.year == 2023), None)
         folders: dict[int, Column] = {}
         for art in reports:
             year = art.report.year if art.report else art.published.year - 1

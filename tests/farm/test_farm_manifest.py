@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import json
 import re
 from collections import Counter
@@ -160,3 +161,24 @@ def test_build_is_deterministic(farm, tmp_path):
                 assert a.routes[path].body == b.routes[path].body, path
     other = build_farm(farm.manifest["seed"] + 1).manifest("x")
     assert [r["page_url"] for r in other["reports"]] != [r["page_url"] for r in farm.manifest["reports"]]
+
+
+def test_as_of_models_an_earlier_spring_with_identical_old_pages(farm):
+    earlier = build_farm(farm.manifest["seed"], as_of=dt.date(2024, 6, 30))
+    before = earlier.manifest("x")
+    assert before["as_of"] == "2024-06-30"
+    assert all(r["published"] <= "2024-06-30" for r in before["reports"])
+    now = {r["page_url"]: r for r in farm.manifest["reports"]}
+    assert len(before["reports"]) < len(now)
+    for r in before["reports"]:  # an old report is where it was, with the same bytes and validators
+        assert r["page_url"] in now
+        old_site = earlier.sites[r["host"]]
+        new_site = farm.farm.sites[r["host"]]
+        path = r["page_url"].split(r["host"], 1)[1]
+        assert old_site.lookup(path).body == new_site.lookup(path).body
+        assert old_site.lookup(path).etag == new_site.lookup(path).etag
+    col = next(p for p in farm.manifest["portals"] if p["host"] == "www.qingshan.gov.cn")["nb_column"]
+    path = col.split("www.qingshan.gov.cn", 1)[1]
+    old_list = earlier.sites["www.qingshan.gov.cn"].lookup(path)
+    new_list = farm.farm.sites["www.qingshan.gov.cn"].lookup(path)
+    assert old_list.etag != new_list.etag and old_list.modified < new_list.modified

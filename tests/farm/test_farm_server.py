@@ -94,3 +94,8 @@ def test_plain_http_on_the_https_host_redirects(get):
 def test_fetch_via_helper_sends_user_agent(farm):
     fetch_via(farm.proxy, "http://www.taiping.gov.cn/robots.txt")
     assert any(ua == UA for *_, ua in list(farm.server.requests)[-3:])
+
+
+def test_directory_without_slash_redirects(get):
+    got = get("http://www.qingshan.gov.cn/zwgk/zfxxgknb")
+    assert got.status == 301 and got.headers["Location"] == "/zwgk/zfxxgknb/"
