@@ -16,20 +16,22 @@ from crawler.recorder import CrawlRecorder, nb
 
 
 class CaptureMiddleware:
-    def __init__(self, recorder: CrawlRecorder, retry_codes: set[int]) -> None:
+    def __init__(self, recorder: CrawlRecorder, retry_codes: set[int], enabled: bool = True) -> None:
         self.recorder = recorder
         self.retry_codes = retry_codes
+        self.enabled = enabled
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> CaptureMiddleware:
         codes = {int(c) for c in crawler.settings.getlist("RETRY_HTTP_CODES")}
-        return cls(CrawlRecorder.for_crawler(crawler), codes)
+        return cls(CrawlRecorder.for_crawler(crawler), codes, crawler.settings.getbool("NIANBAO_WARC_CAPTURE"))
 
     def process_response(self, request: Request, response: Response, spider=None) -> Response:
         exchange = request.meta.pop(EXCHANGE_KEY, None)
         if exchange is None:
             return response
-        self.recorder.capture(request, exchange)
+        if self.enabled:
+            self.recorder.capture(request, exchange)
         status = response.status
         if request.url.endswith("/robots.txt") and not nb(request):
             self.recorder.record(request, "robots", reason=f"robots.txt HTTP {status}")
@@ -44,7 +46,7 @@ class CaptureMiddleware:
 
     def process_exception(self, request: Request, exception: Exception, spider=None) -> None:
         exchange = request.meta.pop(EXCHANGE_KEY, None)
-        if exchange is not None and exchange.response_head:
+        if exchange is not None and exchange.response_head and self.enabled:
             self.recorder.capture(request, exchange)
             self.recorder.record(request, "error", reason=failure_reason(exception))
         return None

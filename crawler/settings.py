@@ -80,6 +80,8 @@ NIANBAO_YEARS = "2008-2100"
 NIANBAO_OUT_DIR = ""
 # Crawl id (defaults to the start time, e.g. 20260322T010203Z).
 NIANBAO_CRAWL_ID = ""
+# Write WARC records (off only for benchmarks measuring what capture costs: nothing is archived).
+NIANBAO_WARC_CAPTURE = True
 # Rotate WARC files at this size (bytes).
 NIANBAO_WARC_MAX_SIZE = 1_000_000_000
 # Who runs the crawl (warcinfo `operator`).

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
-from crawler.discovery.titles import normalise_title
+from crawler.discovery.titles import classify_title, normalise_title
 
 COLUMN_TEXTS = (
     ("政府信息公开工作年度报告", 10), ("政府信息公开年度报告", 10), ("政府信息公开年报", 10),
@@ -29,6 +29,10 @@ def column_score(text: str, url: str) -> int:
     """How strongly a link names a 年报 column (0: not at all)."""
     t = normalise_title(text)
     path = urlsplit(url).path + "#" + (urlsplit(url).fragment or "")
+    if t and classify_title(t).kind != "other":
+        return 0  # a report or a look-alike item, not a column name
+    if url and not _looks_like_directory(url) and len(t) > 12:
+        return 0  # a long title on an article URL
     score = 0
     for needle, weight in COLUMN_TEXTS:
         if needle in t:

@@ -23,7 +23,7 @@ REPORT_TAIL_YEAR_RE = re.compile(r"(?:政府)?信息公开(?:工作)?年度报�
 
 # (kind, pattern): checked in order; the first that matches makes the page a look-alike
 LOOKALIKE_RULES: list[tuple[str, re.Pattern]] = [
-    ("解读", re.compile(r"解读|解讀")),
+    ("解读", re.compile(r"解读|解讀|读懂|看懂|问答|答记者问|《[^》]*信息公开[^》]*(?:报告|年报)》")),
     ("图解", re.compile(r"图解|一图读懂|一图看懂|图说|动漫|媒体")),
     ("制度", re.compile(r"年度报告制度|年报制度|报告制度")),
     ("编制通知", re.compile(r"(?:做好|编制|发布|报送).{0,20}(?:年度报告|年报).{0,12}(?:工作)?的?通知|关于.{0,30}年度报告.{0,20}通知")),
