@@ -99,3 +99,25 @@ def test_fetch_via_helper_sends_user_agent(farm):
 def test_directory_without_slash_redirects(get):
     got = get("http://www.qingshan.gov.cn/zwgk/zfxxgknb")
     assert got.status == 301 and got.headers["Location"] == "/zwgk/zfxxgknb/"
+
+
+def curl(farm, url: str) -> bytes:
+    out = subprocess.run(["curl", "-s", "-i", "-x", farm.proxy, url], capture_output=True, timeout=30)
+    assert out.returncode == 0
+    return out.stdout
+
+
+def test_done_when_through_curl(farm):
+    """The issue's Done-when, as curl sees it through the proxy."""
+    portals = {p["host"]: p for p in farm.manifest["portals"]}
+    trs = curl(farm, portals["www.qingshan.gov.cn"]["nb_column"])
+    assert b"var countPage = 2" in trs and b'href="index_1.html"' not in trs
+    assert curl(farm, portals["www.qingshan.gov.cn"]["nb_column"] + "index_1.html").startswith(b"HTTP/1.1 200")
+    hanweb = curl(farm, portals["www.xiangxiang.gov.cn"]["nb_column"])
+    assert b'<script type="text/xml"><datastore>' in hanweb and b"<record><![CDATA[" in hanweb
+    challenged = next(p for p in portals.values() if "js-challenge-412" in p["hostile"])
+    assert curl(farm, challenged["home"]).startswith(b"HTTP/1.1 412")
+    gbk = curl(farm, portals["wjw.qingshan.gov.cn"]["nb_column"])
+    head, _, body = gbk.partition(b"\r\n\r\n")
+    assert b"Content-Type: text/html\r\n" in head and b"charset=gb" in body[:300]
+    assert "青山县卫生健康局".encode("gbk") in body
