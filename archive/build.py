@@ -161,6 +161,7 @@ def build(directory: Path | str, *, parse: ParseFn | None = None, parser_version
             archive_db.mark_latest(database)
             archive_db.save_cross_year_checks(database)
             archive_db.refresh_figures(database)
+        database.execute("pragma optimize")  # planner statistics for the canned queries
         progress.update(done, total, stats, final=True)
     stats.seconds = time.monotonic() - started
     stats.statuses = dict(database.execute("select parse_status, count(*) from reports group by 1").fetchall())

@@ -173,3 +173,4 @@ async def test_query_results_link_report_ids_to_their_rows(ds, site):
     page = await ds.client.get("/nianbao/top_agencies?year=2023")
     rid = report_id(site, "yiyang")
     assert f'<a href="/nianbao/reports/{rid}">{rid}</a>' in page.text
+
