@@ -10,7 +10,8 @@ Layouts (``LAYOUTS``):
   rows repeated in the second; Table 4 with two header rows; ``<th>`` headers.
 - ``fullwidth``: full-width digits in some cells, the 三、本年度办理结果 cell repeated where the
   table broke over a page (as in the liuyang seed), paragraphs indented with ``　　``.
-- ``plain``: bare ``<table>``s without borders attributes, ``<tbody>``, text in ``<span>``s.
+- ``plain``: bare ``<table>``s without borders attributes, ``<tbody>``, text in ``<span>``s, and
+  Table 3's 总计 beside 申请人情况 spanning all three header rows (as in the county-office seed).
 
 Seed reports are drawn from their own text (``model.seed_blocks``), in the layout asked for.
 """
@@ -28,8 +29,8 @@ _TABLE_OPTIONS = {
     "classic": {},
     "word": {"header_breaks": True},
     "blocks": {"t4_header_rows": 2},
-    "fullwidth": {"split_group_at_36": True, "header_breaks": True},
-    "plain": {},
+    "fullwidth": {"split_group_at_36": True, "header_breaks": True, "repealed_label": "本年废止或失效件数"},
+    "plain": {"total_in_first_row": True},
 }
 
 

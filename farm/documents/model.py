@@ -162,7 +162,8 @@ def table2_blocks(report: PlantedReport, **kw) -> list[Table]:
 
 
 def table3(report: PlantedReport, *, overrides: dict | None = None, header_breaks: bool = False,
-           split_group_at_36: bool = False, spaced_group_labels: bool = False) -> Table:  # fmt: skip
+           split_group_at_36: bool = False, spaced_group_labels: bool = False,
+           total_in_first_row: bool = False) -> Table:  # fmt: skip
     """Table 3 with the real header: 申请人情况 / 自然人 / 法人或其他组织 (five) / 总计."""
     overrides = overrides or {}
     t3 = report.expected["table3"]
@@ -173,12 +174,21 @@ def table3(report: PlantedReport, *, overrides: dict | None = None, header_break
             return text[:2] + "\n" + text[2:]
         return text
 
-    rows: list[list[Cell]] = [
-        [Cell(T3_NOTE, rowspan=3, colspan=3, kind="head"), Cell("申请人情况", colspan=7, kind="head")],
-        [Cell("自然人" if not spaced_group_labels else "自 然 人", rowspan=2, kind="head"),
-         Cell("法人或其他组织", colspan=5, kind="head"), Cell("总计", rowspan=2, kind="head")],
-        [Cell(lab(T3_COLUMN_LABELS[c]), kind="head") for c in T3_APPLICANT_COLUMNS[1:]],
-    ]  # fmt: skip
+    natural = "自然人" if not spaced_group_labels else "自 然 人"
+    if total_in_first_row:  # 总计 beside 申请人情况, spanning the three header rows (county-office seed)
+        rows: list[list[Cell]] = [
+            [Cell(T3_NOTE, rowspan=3, colspan=3, kind="head"), Cell("申请人情况", colspan=6, kind="head"),
+             Cell("总计", rowspan=3, kind="head")],
+            [Cell(natural, rowspan=2, kind="head"), Cell("法人或其他组织", colspan=5, kind="head")],
+            [Cell(lab(T3_COLUMN_LABELS[c]), kind="head") for c in T3_APPLICANT_COLUMNS[1:]],
+        ]  # fmt: skip
+    else:
+        rows = [
+            [Cell(T3_NOTE, rowspan=3, colspan=3, kind="head"), Cell("申请人情况", colspan=7, kind="head")],
+            [Cell(natural, rowspan=2, kind="head"),
+             Cell("法人或其他组织", colspan=5, kind="head"), Cell("总计", rowspan=2, kind="head")],
+            [Cell(lab(T3_COLUMN_LABELS[c]), kind="head") for c in T3_APPLICANT_COLUMNS[1:]],
+        ]  # fmt: skip
 
     def values(row: str) -> list[Cell]:
         data = t3[row] or {}
@@ -263,7 +273,8 @@ def report_blocks(report: PlantedReport, *, with_title: bool = True, **table_opt
     """The report in reading order. ``table_options`` go to the table builders (see SEED_STYLE)."""
     if report.seed_name:
         return seed_blocks(report, with_title=with_title)
-    t3_opts = {k: v for k, v in table_options.items() if k in ("header_breaks", "split_group_at_36", "spaced_group_labels")}
+    t3_opts = {k: v for k, v in table_options.items()
+               if k in ("header_breaks", "split_group_at_36", "spaced_group_labels", "total_in_first_row")}  # fmt: skip
     t4_opts = {k: v for k, v in table_options.items() if k in ("header_breaks",)}
     if "t4_header_rows" in table_options:
         t4_opts["header_rows"] = table_options["t4_header_rows"]
@@ -272,7 +283,10 @@ def report_blocks(report: PlantedReport, *, with_title: bool = True, **table_opt
         blocks.append(Block("title", text=report.title, lines=report.title_lines or (report.title,)))
     if report.intro:
         blocks.append(Block("para", text=report.intro))
-    tables = {1: table2(report), 2: table3(report, **t3_opts), 3: table4(report, **t4_opts)}
+    t2 = table2(report)
+    if table_options.get("repealed_label"):
+        relabel(t2, "本年废止件数", table_options["repealed_label"])
+    tables = {1: t2, 2: table3(report, **t3_opts), 3: table4(report, **t4_opts)}
     for i, (heading, paragraphs) in enumerate(report.sections):
         blocks.append(Block("heading", text=heading))
         blocks.extend(Block("para", text=p) for p in paragraphs)
@@ -312,13 +326,21 @@ SEED_CELL_TEXT = {
 }
 # How each seed draws its tables (matching its text rendering).
 SEED_STYLE = {
-    "county-office-2023-tabbed": {"header_breaks": False},
+    "county-office-2023-tabbed": {"header_breaks": False, "total_in_first_row": True},
     "liuyang-city-2023-traditional-pinyin": {"header_breaks": True, "split_group_at_36": True, "spaced_group_labels": True,
                                              "half_parens": True, "repealed_label": "本年废止或失效件数"},
     "xiangxiang-petitions-bureau-2023": {"header_breaks": False},
     "yangquan-city-2023": {"header_breaks": True},
     "yiyang-city-office-2023": {"header_breaks": True},
 }
+
+
+def relabel(table: Table, old: str, new: str) -> Table:
+    for row in table.rows:
+        for cell in row:
+            if cell.kind != "value" and cell.text == old:
+                cell.text = new
+    return table
 
 
 def half_parens(table: Table) -> Table:
@@ -395,15 +417,13 @@ def seed_blocks(report: PlantedReport, *, with_title: bool = True, traditional: 
     blocks.append(Block("heading", text=out(lines[marks["h2"]])))
     t2 = table2(report, overrides=overrides)
     if style.get("repealed_label"):
-        for row in t2.rows:
-            for cell in row:
-                if cell.text == "本年废止件数":
-                    cell.text = style["repealed_label"]
+        relabel(t2, "本年废止件数", style["repealed_label"])
     tables = [t2]
     tables.append(table3(
         report, overrides=overrides, header_breaks=style.get("header_breaks", False),
         split_group_at_36=style.get("split_group_at_36", False),
-        spaced_group_labels=style.get("spaced_group_labels", False)))  # fmt: skip
+        spaced_group_labels=style.get("spaced_group_labels", False),
+        total_in_first_row=style.get("total_in_first_row", False)))  # fmt: skip
     tables.append(table4(report, overrides=overrides, header_breaks=style.get("header_breaks", False)))
     if style.get("half_parens"):
         tables = [half_parens(t) for t in tables]
