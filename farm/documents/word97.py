@@ -1,11 +1,12 @@
 """DOC (Word 97) by converting our DOCX with LibreOffice, in batches (soffice starts slowly).
 
 LibreOffice gets its own profile directory under the cache, so that it never collides with a
-LibreOffice that someone else runs on the same machine.
+LibreOffice that someone else runs on the same machine, and a lock file serialises our own runs.
 """
 
 from __future__ import annotations
 
+import fcntl
 import shutil
 import subprocess
 import tempfile
@@ -33,7 +34,10 @@ def docx_to_doc(docx_files: dict[str, bytes]) -> dict[str, bytes]:
     if not docx_files:
         return {}
     profile = cache_dir() / "libreoffice-profile"
-    with tempfile.TemporaryDirectory(prefix="farm-doc-") as tmp:
+    # one soffice at a time on this profile: a second instance would hand its work to the first
+    # (or refuse the locked profile), so concurrent test workers wait their turn here
+    with open(cache_dir() / "libreoffice.lock", "w") as lock, tempfile.TemporaryDirectory(prefix="farm-doc-") as tmp:
+        fcntl.flock(lock, fcntl.LOCK_EX)
         src, out = Path(tmp) / "in", Path(tmp) / "out"
         src.mkdir()
         out.mkdir()
