@@ -40,8 +40,8 @@ class CaptureMiddleware:
             self.recorder.record(request, "other", reason=f"redirect: {status} to {location}")
         elif status in self.retry_codes and not request.meta.get("dont_retry"):
             retry_after = response.headers.get("Retry-After")
-            note = f" Retry-After {retry_after.decode('latin-1')}" if retry_after else ""
-            self.recorder.record(request, "error", reason=f"http-{status}:{note} (retried with backoff)")
+            note = f"Retry-After {retry_after.decode('latin-1')}, " if retry_after else ""
+            self.recorder.record(request, "error", reason=f"http-{status}: {note}retried with backoff")
         return response
 
     def process_exception(self, request: Request, exception: Exception, spider=None) -> None:

@@ -58,8 +58,9 @@ DOWNLOAD_WARNSIZE = 32 * 1024 * 1024
 NIANBAO_ASSET_MAXSIZE = 20 * 1024 * 1024
 # Idle keep-alive connections kept per host (or per proxy).
 NIANBAO_POOL_IDLE_PER_HOST = 8
-# Link depth from a seed; report pages sit 2-5 clicks down, traps go on forever.
-DEPTH_LIMIT = 8
+# Link depth from a seed: reports sit 2-5 clicks down, but "next page" chains add one per page;
+# traps are ended by the budgets below, this is the last resort.
+DEPTH_LIMIT = 30
 DEPTH_PRIORITY = 0
 # Pages fetched per host before the host is considered a trap (attachments included).
 NIANBAO_HOST_PAGE_BUDGET = 3000

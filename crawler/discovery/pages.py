@@ -112,6 +112,7 @@ def base_url(page: Page) -> str:
 # concatenation ("index"+"_"+n+".html") are left to the pagination rules
 _SCRIPT_A = re.compile(r"""<a\s[^>]*?href\s*=\s*(\\?["'])([^"'\\]+)\1[^>]*>(.*?)</a>""", re.I | re.S)
 _CDATA = re.compile(r"<!\[CDATA\[(.*?)\]\]>", re.S)
+_RECORD = re.compile(r"<record>\s*<!\[CDATA\[(.*?)\]\]>", re.S)
 
 
 def extract_links(page: Page) -> list[Link]:
@@ -137,7 +138,8 @@ def extract_links(page: Page) -> list[Link]:
         if not code:
             continue
         if "<datastore" in code or "CDATA" in code:
-            for block in _CDATA.findall(code):
+            records = _RECORD.findall(code)  # <nextgroup> holds the paging URL, not an article
+            for block in records or _CDATA.findall(code):
                 for m in _SCRIPT_A.finditer(block):
                     title = re.search(r"""title\s*=\s*['"]([^'"]*)['"]""", m.group(0))
                     add(m.group(2), _strip_tags(m.group(3)), title.group(1) if title else "", "island")
