@@ -278,7 +278,7 @@ def build_report(database, directory: Path, crawl_id: str, page_entry: tuple[int
     if status == "error":
         stats.errors += 1
     page_parsed = results[0][3]
-    agency = parsed.get("agency") or page_parsed.get("agency") or page.get("agency")
+    agency = _more_specific(parsed.get("agency") or page_parsed.get("agency"), page.get("agency"))
     seed = seeds.get(gazetteer.normalise_name(agency)) if agency else None
     agency_id = archive_db.save_agency(database, agency, seed=seed) if agency else None
     province = level = None
@@ -321,6 +321,14 @@ def _link_captures(database, report_id, crawl_id, line, attachments) -> None:
     ids = [capture_id(crawl_id, line)] + [capture_id(crawl_id, ln) for ln, _ in attachments]
     database.execute(f"update captures set report_id = ? where id in ({','.join('?' * len(ids))})",
                      [report_id, *ids])
+
+
+def _more_specific(parsed: str | None, logged: str | None) -> str | None:
+    """The parser's agency, unless the crawl log names the same body more fully (人民政府 → 吴起县人民政府)."""
+    if parsed and logged and logged != parsed and gazetteer.normalise_name(logged).endswith(
+            gazetteer.normalise_name(parsed)):
+        return logged
+    return parsed or logged
 
 
 def _rank(parsed: dict) -> int:

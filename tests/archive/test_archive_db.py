@@ -181,3 +181,12 @@ def test_search_index_finds_two_character_words_and_follows_replacements(databas
     assert search("复议") == []
     adb.delete_report(database, "b")
     assert search("信访") == ["a"]
+
+
+def test_agency_name_prefers_the_fuller_of_parse_and_log():
+    from archive.build import _more_specific
+
+    assert _more_specific("人民政府", "吴起县人民政府") == "吴起县人民政府"
+    assert _more_specific("益阳市人民政府办公室", "益阳市人民政府") == "益阳市人民政府办公室"
+    assert _more_specific(None, "湘乡市信访局") == "湘乡市信访局"
+    assert _more_specific("湘乡市信访局", None) == "湘乡市信访局"
