@@ -37,7 +37,7 @@ class PortalSpec:
 SPECS: list[PortalSpec] = [
     PortalSpec("www.qingshan.gov.cn", "trs", "青山县", adcode="431101",
                depts=[("fgj", "发展和改革局"), ("jyj", "教育局")], towns=[("hxz", "河西镇人民政府")],
-               hostile=["big5-gateway", "calendar-trap"], options={"gzip": True, "root": "/zwgk/zfxxgknb/",
+               hostile=["big5-gateway", "calendar-trap"], options={"gzip": True, "root": "/zwgk/zfxxgknb/", "pinned": True,
                                                                   "dept_root": "/zwgk/bm/{slug}/zfxxgknb/",
                                                                   "town_root": "/xzjd/{slug}/zfxxgknb/",
                                                                   "wjw_host": "wjw.qingshan.gov.cn"}),
@@ -69,6 +69,8 @@ SPECS: list[PortalSpec] = [
                options={"https_also": True}),
     PortalSpec("www.wuqi.gov.cn", "snowflake", "吴起县", adcode="610626",
                depts=[("sjj", "审计局")], towns=[("zcz", "周湾镇人民政府")]),
+    PortalSpec("www.zongshan.gov.cn", "anhui", "枞山县", adcode="340722",
+               depts=[("wjw", "卫生健康委员会"), ("jyj", "教育局")]),
     PortalSpec("www.taiping.gov.cn", "iframe", "太平区", adcode="230110",
                depts=[("jtj", "交通运输局")], hostile=["503-then-ok"]),
     PortalSpec("www.jinshui.gov.cn", "spa", "金水县", adcode="410105", depts=[("sjj", "审计局")]),
@@ -329,6 +331,8 @@ def plan_portal(spec: PortalSpec, seed: int, seeds_by_name: dict[str, content.Pl
         dept_col.extra["misfiled"] = True
         gwgg.articles.append(report_article(rng, dept_col.agency, 2024))
     portal.columns.append(gwgg)
+    if opts.get("pinned"):  # the oldest report of the column stays on top of the list
+        main.extra["pinned"] = min((a for a in main.articles if a.kind == "report"), key=lambda a: a.published)
     if spec.family not in ("trs", "shtml"):  # document.write attachment blocks are a TRS template habit
         for art in portal.articles():
             for doc in art.docs:

@@ -5,7 +5,7 @@ from farm.portals.gkmlpt import GkmlptPortal
 from farm.portals.hanweb import HanwebPortal
 from farm.portals.jpaas import JpaasPortal
 from farm.portals.mirror import MirrorPortal
-from farm.portals.opaque import IframePortal, ShandongPortal, SnowflakePortal, SpaPortal
+from farm.portals.opaque import AnhuiPortal, IframePortal, ShandongPortal, SnowflakePortal, SpaPortal
 from farm.portals.trs import ShtmlPortal, TrsPortal
 
 FAMILIES: dict[str, type[Portal]] = {
@@ -16,6 +16,7 @@ FAMILIES: dict[str, type[Portal]] = {
     "gkmlpt": GkmlptPortal,
     "shandong": ShandongPortal,
     "snowflake": SnowflakePortal,
+    "anhui": AnhuiPortal,
     "iframe": IframePortal,
     "spa": SpaPortal,
     "mirror": MirrorPortal,

@@ -83,7 +83,13 @@ class Column:
     extra: dict = field(default_factory=dict)
 
     def sorted_articles(self) -> list[Article]:
-        return sorted(self.articles, key=lambda a: (a.published, a.seq), reverse=True)
+        """Newest first, except an old item pinned to the top (部分旧文章可能会置顶)."""
+        ordered = sorted(self.articles, key=lambda a: (a.published, a.seq), reverse=True)
+        pinned = self.extra.get("pinned")
+        if pinned in ordered:
+            ordered.remove(pinned)
+            ordered.insert(0, pinned)
+        return ordered
 
 
 def noon(day: dt.date, hour: int = 9) -> dt.datetime:

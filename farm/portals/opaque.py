@@ -63,6 +63,50 @@ class ShandongPortal(Portal):
         return self.page(f"{art.title}", body, crumbs=["首页", "信息公开", col.name], metas=self.article_metas(col, art))
 
 
+class AnhuiPortal(ShandongPortal):
+    """Anhui 政务公开平台: ``/openness/OpennessAnnualReport/show/<n>.html``, files ``/download/<ObjectId>.pdf``.
+
+    Each column is a list filtered by query (``list.html?catId=…&pageIndex=N``), links carry
+    ``data-organId``/``data-catId``; attachments announce ``data-file-ext``.
+    """
+
+    family = "anhui"
+
+    def layout(self) -> None:
+        for i, col in enumerate(self.all_columns()):
+            col.extra["cat"] = 2655575 + i * 13
+            col.path = f"/openness/OpennessAnnualReport/list.html?catId={col.extra['cat']}"
+            for art in col.articles:
+                moment = dt.datetime(art.published.year, art.published.month, art.published.day, 15, art.seq % 60,
+                                     tzinfo=dt.timezone(dt.timedelta(hours=8)))
+                art.path = f"/openness/OpennessAnnualReport/show/{3000 + art.seq}.html"
+                for j, doc in enumerate(art.docs):
+                    doc.path = f"/download/{object_id(moment, f'{self.host}:{art.seq}:{j}')}.{doc.ext}"
+
+    def register_column(self, col: Column) -> None:
+        pages = chunks(col.sorted_articles(), self.list_page_size)
+        for i, arts in enumerate(pages):
+            path = col.path if i == 0 else f"{col.path}&pageIndex={i + 1}"
+            items = "\n".join(
+                f'<li><a href="{a.path}" data-organId="{col.extra["cat"] % 1000}" data-catId="{col.extra["cat"]}"'
+                f' target="_blank">{esc(a.list_title or a.title)}</a><span>{a.published.isoformat()}</span></li>'
+                for a in arts)
+            nav = " ".join(f'<a href="{col.path}&pageIndex={n + 1}">{n + 1}</a>' for n in range(len(pages)))
+            sub = "".join(f'<li><a href="{c.path}">{esc(c.name)}</a></li>' for c in col.children) if i == 0 else ""
+            main = (f'<div class="col-title">{esc(col.name)}</div>' + (f'<ul class="sub-col">{sub}</ul>' if sub else "")
+                    + f'<ul class="list">{items}</ul><div class="pagination">{nav}</div>')
+            self.add_page(path, self.page(f"{col.name}_{self.site_name}", main, crumbs=["首页", "政务公开", col.name]),
+                          None)
+
+    def attachment_block(self, art: Article) -> str:
+        docs = [d for d in art.docs if d.fmt not in ("image", "jpeg")]
+        if not docs:
+            return ""
+        return '<div class="fj">附件：' + "".join(
+            f'<p><a href="{esc(d.path)}" data-file-ext="{d.ext.upper()}" target="_blank">{esc(d.name)}</a></p>'
+            for d in docs) + "</div>\n"
+
+
 TWITTER_EPOCH_MS = 1288834974657
 
 

@@ -309,3 +309,28 @@ def test_hanweb_column_page_answers_any_uid_pagenum(farm, get):
     a = get(trap["url_prefix"] + "7543749&pageNum=3")
     b = get(trap["url_prefix"].split("?")[0])
     assert a.status == 200 and a.body == b.body
+
+
+def test_anhui_openness_lists_and_downloads(farm, get):
+    p = next(p for p in farm.manifest["portals"] if p["family"] == "anhui")
+    first = get(p["nb_column"]).text()
+    assert "data-catId=" in first
+    links = static_links(first)
+    rs = [r for r in reports_on(farm, p["host"]) if r["column_url"] == p["nb_column"]]
+    assert rs and all(re.search(r"/openness/OpennessAnnualReport/show/\d+\.html$", r["page_url"]) for r in rs)
+    pages = [h for h in links if "pageIndex=" in h]
+    seen = set(links)
+    for h in pages:
+        seen |= set(static_links(get(f"http://{p['host']}{h}").body))
+    assert {r["page_url"].split(p["host"], 1)[1] for r in rs} <= seen
+    attached = [d for r in reports_on(farm, p["host"]) for d in r["documents"] if d["format"] != "html"]
+    assert attached and all(re.search(r"/download/[0-9a-f]{24}\.\w+$", d["url"]) for d in attached)
+
+
+def test_an_old_report_is_pinned_on_top_of_the_list(farm, get):
+    col = portal(farm, "www.qingshan.gov.cn")["nb_column"]
+    first = [h for h in static_links(get(col).body) if h.startswith("./")]
+    reports = [r for r in reports_on(farm, "www.qingshan.gov.cn") if r["column_url"] == col]
+    oldest = min(reports, key=lambda r: r["published"])
+    assert first[0] == "./" + oldest["page_url"].removeprefix(col)
+    assert oldest["published"] < max(r["published"] for r in reports)

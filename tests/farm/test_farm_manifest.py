@@ -5,7 +5,10 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
+import os
 import re
+import subprocess
+import sys
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -17,7 +20,7 @@ from farmhttp import polite_get
 from farm import build_farm, hostile
 
 SCHEMA = json.loads((Path(__file__).resolve().parents[2] / "parsers" / "report-schema.json").read_text("utf-8"))
-FAMILIES = {"trs", "shtml", "hanweb", "jpaas", "gkmlpt", "shandong", "snowflake", "iframe", "spa"}
+FAMILIES = {"trs", "shtml", "hanweb", "jpaas", "gkmlpt", "shandong", "snowflake", "anhui", "iframe", "spa"}
 
 
 def challenge_cookies(farm, host: str) -> dict:
@@ -182,3 +185,14 @@ def test_as_of_models_an_earlier_spring_with_identical_old_pages(farm):
     old_list = earlier.sites["www.qingshan.gov.cn"].lookup(path)
     new_list = farm.farm.sites["www.qingshan.gov.cn"].lookup(path)
     assert old_list.etag != new_list.etag and old_list.modified < new_list.modified
+
+
+def test_build_is_deterministic_across_processes():
+    """No dependence on Python's per-process hash seed: two interpreters build the same bytes."""
+    script = ("import farm,json,hashlib;f=farm.build_farm();m=f.manifest('x');"
+              "h=hashlib.sha1(json.dumps(m,sort_keys=True,ensure_ascii=False).encode());"
+              "[h.update(r.body) for p in f.portals for _,r in sorted(p.site.routes.items()) "
+              "if r.content_type.startswith('text')];print(h.hexdigest())")
+    digests = {subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True,
+                              env={**os.environ, "PYTHONHASHSEED": seed}).stdout for seed in ("1", "2")}
+    assert len(digests) == 1
