@@ -219,14 +219,13 @@ class FarmServer:
         self._thread.start()
         return self
 
-    def serve_forever(self) -> None:
-        self._httpd.serve_forever(poll_interval=0.2)
 
     def stop(self) -> None:
-        self._httpd.shutdown()
-        self._httpd.server_close()
-        if self._thread is not None:
+        if self._thread is not None:  # shutdown() would wait forever for a loop that never ran
+            self._httpd.shutdown()
             self._thread.join(timeout=5)
+            self._thread = None
+        self._httpd.server_close()
 
     def __enter__(self) -> FarmServer:
         return self.start()

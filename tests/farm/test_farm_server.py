@@ -121,3 +121,23 @@ def test_done_when_through_curl(farm):
     head, _, body = gbk.partition(b"\r\n\r\n")
     assert b"Content-Type: text/html\r\n" in head and b"charset=gb" in body[:300]
     assert "青山县卫生健康局".encode("gbk") in body
+
+
+def test_head_has_the_length_but_no_body(farm):
+    conn = http.client.HTTPConnection("127.0.0.1", farm.port, timeout=10)
+    conn.request("HEAD", "http://www.qingshan.gov.cn/zwgk/zfxxgknb/", headers={"User-Agent": UA})
+    resp = conn.getresponse()
+    assert resp.status == 200 and int(resp.headers["Content-Length"]) > 1000
+    assert resp.read() == b""
+    conn.request("GET", "http://www.qingshan.gov.cn/robots.txt", headers={"User-Agent": UA})
+    assert conn.getresponse().status == 200  # the connection is still usable
+
+
+def test_a_second_server_starts_and_stops_cleanly(farm):
+    from farm import FarmServer
+
+    unused = FarmServer(farm.farm)
+    unused.stop()  # never started: must not hang
+    with FarmServer(farm.farm) as other:
+        assert other.port != farm.port
+        assert fetch_via(other.proxy_url, "http://www.qingshan.gov.cn/robots.txt").status == 200
