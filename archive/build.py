@@ -14,10 +14,13 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import multiprocessing
+import os
 import re
 import sys
 import time
 from collections.abc import Callable, Iterable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -95,9 +98,15 @@ def default_parse() -> tuple[ParseFn, str]:
 
 
 def build(directory: Path | str, *, parse: ParseFn | None = None, parser_version: str | None = None,
-          seeds_path: Path | str | None = None, progress: Progress | None = None) -> BuildStats:
-    """Build or update DIR/nianbao.db from DIR/warc and DIR/crawls/*/log.jsonl."""
+          seeds_path: Path | str | None = None, progress: Progress | None = None,
+          workers: int | None = None) -> BuildStats:
+    """Build or update DIR/nianbao.db from DIR/warc and DIR/crawls/*/log.jsonl.
+
+    With the project's parser, reports are parsed by `workers` processes (default: one per core)
+    while this process alone writes the database, in log order, so the result is the same.
+    """
     directory = Path(directory)
+    workers = 1 if parse is not None else max(1, workers or os.cpu_count() or 1)
     if parse is None:
         parse, default_version = default_parse()
         parser_version = parser_version or default_version
@@ -125,6 +134,7 @@ def build(directory: Path | str, *, parse: ParseFn | None = None, parser_version
     total = sum(len(group_reports(entries)) for *_, entries in plans)
     done = 0
     touched: set[str] = set()
+    pool = None
     for log, crawl_id, sha1, entries in plans:
         stats.crawls_built += 1
         with database.conn:
@@ -141,11 +151,25 @@ def build(directory: Path | str, *, parse: ParseFn | None = None, parser_version
             archive_db.save_captures(database, capture_rows)
             stats.captures += len(capture_rows)
         reports_in_crawl = 0
-        for page, attachments in group_reports(entries):
+        groups = group_reports(entries)
+        todo = [_needs_parse(database, page[1], attachments, parser_version) for page, attachments in groups]
+        parsed_ahead = None
+        if workers > 1 and sum(todo) >= 2 * workers:
+            pool = pool or ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
+            jobs = [(str(directory), str(directory / DB_NAME), [page[1]] + [a for _, a in attachments])
+                    for (page, attachments), needed in zip(groups, todo, strict=True) if needed]
+            parsed_ahead = pool.map(_parse_job, jobs)
+        for (page, attachments), needed in zip(groups, todo, strict=True):
             stats.reports_seen += 1
+            ahead = None
+            if needed and parsed_ahead is not None:
+                try:
+                    ahead = next(parsed_ahead)
+                except Exception:  # a dead worker: this process parses the rest itself
+                    parsed_ahead = None
             with database.conn:
                 report_id = build_report(database, directory, crawl_id, page, attachments, parse,
-                                         parser_version, seeds, stats)
+                                         parser_version, seeds, stats, ahead=ahead)
             if report_id:
                 touched.add(report_id)
                 reports_in_crawl += 1
@@ -156,6 +180,8 @@ def build(directory: Path | str, *, parse: ParseFn | None = None, parser_version
                 "reports": reports_in_crawl, "log_sha1": sha1,
                 "built_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
             })
+    if pool is not None:
+        pool.shutdown(cancel_futures=True)
     if plans:
         with database.conn:
             archive_db.mark_latest(database)
@@ -239,9 +265,34 @@ def version_key(page: dict, attachments: list[tuple[int, dict]]) -> str:
                                 json.dumps(docs))
 
 
+def _needs_parse(database, page: dict, attachments: list[tuple[int, dict]], parser_version: str) -> bool:
+    row = database.execute("select parser_version from reports where id = ?",
+                           [version_key(page, attachments)]).fetchone()
+    return not row or row[0] != parser_version
+
+
+def _parse_job(job: tuple[str, str, list[dict]]) -> list[dict]:
+    """In a worker process: the project parser's results for one report's page and attachments."""
+    import sqlite3
+
+    import parsers
+
+    directory, db_path, entries = job
+    conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, timeout=30)
+    try:
+        def resolve(record_id):
+            row = conn.execute("select warc_file, warc_offset from captures where warc_record_id = ? "
+                               "and warc_file is not null limit 1", [record_id]).fetchone()
+            return (row[0], row[1]) if row else None
+
+        return [parse_capture(Path(directory), e, parsers.parse_report, resolve) for e in entries]
+    finally:
+        conn.close()
+
+
 def build_report(database, directory: Path, crawl_id: str, page_entry: tuple[int, dict],
                  attachments: list[tuple[int, dict]], parse: ParseFn, parser_version: str,
-                 seeds: dict[str, dict], stats: BuildStats) -> str | None:
+                 seeds: dict[str, dict], stats: BuildStats, ahead: list[dict] | None = None) -> str | None:
     """Parse and save one report page (with its attachments); its id, or None for a non-report."""
     line, page = page_entry
     report_id = version_key(page, attachments)
@@ -257,10 +308,11 @@ def build_report(database, directory: Path, crawl_id: str, page_entry: tuple[int
         return report_id
 
     candidates = [(page_capture, page)] + [(capture_id(crawl_id, ln), a) for ln, a in attachments]
-    results = []
-    for order, (cap_id, entry) in enumerate(candidates):
-        results.append((order, cap_id, entry, parse_capture(directory, entry, parse,
-                                                             archive_db.record_resolver(database))))
+    if ahead is None or len(ahead) != len(candidates):  # not parsed by a worker: parse here
+        ahead = [parse_capture(directory, entry, parse, archive_db.record_resolver(database))
+                 for _, entry in candidates]
+    results = [(order, cap_id, entry, result)
+               for order, ((cap_id, entry), result) in enumerate(zip(candidates, ahead, strict=True))]
     stats.reports_parsed += 1
     best = min(results, key=lambda r: (_rank(r[3]), -_tables_present(r[3]), r[0]))
     _, doc_capture, doc_entry, parsed = best

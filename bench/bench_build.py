@@ -18,6 +18,7 @@ import gzip
 import html
 import io
 import json
+import os
 import random
 import shutil
 import statistics
@@ -177,7 +178,7 @@ def bench_build_throughput() -> dict:
     figures["rebuild_nothing_new_seconds"] = round(time.perf_counter() - started, 3)
     figures["rebuild_parsed"] = again.reports_parsed
     print(f"build: {reports} reports ({mix}) in {seconds:.1f} s = {figures['reports_per_second']} reports/s "
-          f"(parser + WARC read + save, one process); statuses {stats.statuses}")
+          f"(parser + WARC read + save; parsing in {os.cpu_count()} worker processes); statuses {stats.statuses}")
     print(f"build: database {size / 1e6:.2f} MB = {figures['db_mb_per_1000_reports']} MB per 1,000 reports "
           f"(WARC {figures['warc_mb_per_1000_reports']} MB per 1,000); rebuild with nothing new "
           f"{figures['rebuild_nothing_new_seconds']} s, {again.reports_parsed} parsed")
