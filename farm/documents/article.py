@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import html
 
-from farm.documents.model import Block, Cell, Table, fullwidth, report_blocks, table2_blocks
+from farm.documents.model import Block, Cell, Table, fullwidth, report_blocks
 from farm.reports import PlantedReport
 
 LAYOUTS: tuple[str, ...] = ("classic", "word", "blocks", "fullwidth", "plain")
@@ -196,4 +196,4 @@ def render_article_html(report: PlantedReport, *, layout: str, with_title: bool 
     return blocks_html(blocks, layout)
 
 
-__all__ = ["LAYOUTS", "render_article_html", "blocks_html", "table2_blocks"]
+__all__ = ["LAYOUTS", "render_article_html", "blocks_html"]

@@ -148,24 +148,24 @@ def render_pages(blocks: list[Block]) -> list[Image.Image]:
     return canvas.pages
 
 
-def render_png(blocks: list[Block]) -> bytes:
+def _stacked(blocks: list[Block]) -> Image.Image:
     """All pages stacked into one long image, the way 图片版 articles often show them."""
     pages = render_pages(blocks)
     tall = Image.new("L", (PAGE_W, PAGE_H * len(pages)), 255)
     for i, page in enumerate(pages):
         tall.paste(page, (0, i * PAGE_H))
+    return tall
+
+
+def render_png(blocks: list[Block]) -> bytes:
     buf = io.BytesIO()
-    tall.save(buf, format="PNG", optimize=True)
+    _stacked(blocks).save(buf, format="PNG", optimize=True)
     return buf.getvalue()
 
 
 def render_jpeg(blocks: list[Block]) -> bytes:
-    pages = render_pages(blocks)
-    tall = Image.new("L", (PAGE_W, PAGE_H * len(pages)), 255)
-    for i, page in enumerate(pages):
-        tall.paste(page, (0, i * PAGE_H))
     buf = io.BytesIO()
-    tall.convert("RGB").save(buf, format="JPEG", quality=80)
+    _stacked(blocks).convert("RGB").save(buf, format="JPEG", quality=80)
     return buf.getvalue()
 
 

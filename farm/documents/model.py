@@ -41,10 +41,6 @@ class Table:
     rows: list[list[Cell]]
     header_rows: int = 0  # how many leading rows are column headers
 
-    @property
-    def ncols(self) -> int:
-        return max(c + cell.colspan for c, cell in _first_row_positions(self.rows))
-
 
 @dataclass
 class Block:
@@ -53,12 +49,6 @@ class Block:
     lines: tuple[str, ...] = ()
     table: Table | None = None
     extra: dict = field(default_factory=dict)
-
-
-def _first_row_positions(rows: list[list[Cell]]):
-    for r, c, cell in positions(rows):
-        if r == 0:
-            yield c, cell
 
 
 def positions(rows: list[list[Cell]]) -> list[tuple[int, int, Cell]]:
@@ -148,17 +138,6 @@ def table2(report: PlantedReport, *, overrides: dict | None = None) -> Table:
                 row.append(_value(report, key, value, text, colspan=1 + (span if i == len(fields) - 1 else 0)))
             rows.append(row)
     return Table("table2", rows)
-
-
-def table2_blocks(report: PlantedReport, **kw) -> list[Table]:
-    """Table 2 as four (or five) separate tables, one per 第二十条 block."""
-    whole = table2(report, **kw)
-    out: list[Table] = []
-    for row in whole.rows:
-        if len(row) == 1 and row[0].kind == "head" and row[0].text.startswith("第二十条"):
-            out.append(Table("table2", []))
-        out[-1].rows.append(row)
-    return out
 
 
 def table3(report: PlantedReport, *, overrides: dict | None = None, header_breaks: bool = False,
