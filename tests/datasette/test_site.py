@@ -112,6 +112,11 @@ async def test_report_row_links_to_its_archived_original(ds, site):
     page = await ds.client.get(f"/nianbao/reports/{rid}")
     assert page.status_code == 200
     assert f'href="/-/archive/{rid}"' in page.text
+    card = page.text[page.text.index("nianbao-report-card"):page.text.index('<table class="rows-and-columns"')]
+    assert "益阳市人民政府办公室2023年政府信息公开工作年度报告" in card and "存档原件" in card
+    pdf_report = report_id(site, "xiangxiang")
+    page = await ds.client.get(f"/nianbao/reports/{pdf_report}")
+    assert f'href="/-/archive/{pdf_report}/document"' in page.text and "(pdf)" in page.text
 
 
 async def test_archived_html_is_the_served_payload_sandboxed(ds, site):
