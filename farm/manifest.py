@@ -132,6 +132,8 @@ def seed_rows(farm: Farm) -> list[dict]:
                 rows.append({"agency": who.name, "url": url, "adcode": who.adcode or "",
                              "level": LEVEL_FOR_SEEDS.get(who.level, ""), "parent": who.parent or owner.name,
                              "notes": ""})
+    for row in rows:  # seed lists name the plain-http address; the portal redirects to https itself
+        row["url"] = row["url"].replace("https://", "http://", 1)
     return rows
 
 

@@ -208,3 +208,9 @@ def test_server_survives_a_client_that_hangs_up(farm, get):
     sock.sendall(b"GET http://www.qingshan.gov.cn/ HTTP/1.1\r\nHost: www.qingshan.gov.cn\r\n\r\n")
     sock.close()
     assert get("http://www.qingshan.gov.cn/").status == 200
+
+
+def test_seed_of_an_https_portal_is_its_http_address(farm):
+    p = hostile_host(farm, "https-redirect")
+    seeds = farm.seeds_path.read_text("utf-8")
+    assert f"http://{p['host']}/" in seeds and f"https://{p['host']}" not in seeds
