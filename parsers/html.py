@@ -33,6 +33,8 @@ _CJK_ALIASES = {
 _LATIN = {"iso-8859-1", "latin-1", "latin1", "windows-1252", "cp1252", "us-ascii", "ascii"}
 _MAX_SPAN = 200
 _MAX_CELLS = 2_000_000
+MAX_TABLE_ROWS = 2000  # a report's tables have about 30 rows; a longer table is read in part
+TRAFILATURA_MAX_CHARS = 1_000_000  # beyond this the walked lines are the main text (trafilatura is slow)
 _DATE_META = ("pubdate", "publishdate", "firstpublishedtime", "lastmodifiedtime", "article:published_time",
               "og:release_date", "maketime", "createdate", "dc.date", "publishtime", "releasedate")
 
@@ -103,6 +105,7 @@ class _Walker:
         self.images = 0
         self.headings: list[str] = []
         self.cells = 0
+        self.warnings: list = []
 
     def flush(self):
         if not self.buf:
@@ -127,7 +130,7 @@ class _Walker:
             self.images += 1
         elif tag == "br":
             self.buf.append("\n")
-        elif tag == "table" and not el.xpath(".//table"):
+        elif tag == "table" and not _has_inner_table(el):
             self.flush()
             self.table(el)
         elif tag in _BLOCK_TAGS:
@@ -150,15 +153,33 @@ class _Walker:
     def table(self, table):
         index = self.table_index
         self.table_index += 1
-        rows = [tr for tr in table.iter("tr")]
-        grid: dict[tuple[int, int], tuple] = {}
-        emitted_any = False
+        rows = list(table.iter("tr"))
+        if len(rows) > MAX_TABLE_ROWS:
+            self.warnings.append({"code": "table_truncated", "table": index,
+                                  "message": f"table {index} has {len(rows)} rows; only the first {MAX_TABLE_ROWS} are read"})
+            rows = rows[:MAX_TABLE_ROWS]
+        pending: dict[int, dict[int, tuple]] = {}  # row -> col -> (td, text, r0, c0, dr, dc)
+        parent_paths: dict = {}
+        tr_counts: dict = {}
         for r, tr in enumerate(rows):
+            here = pending.pop(r, {})
+            # XPath of each cell, built incrementally (getpath per cell is quadratic in long tables)
+            parent = tr.getparent()
+            key = id(parent)
+            if key not in parent_paths:
+                parent_paths[key] = self.tree.getpath(parent)
+            tr_counts[key] = tr_counts.get(key, 0) + 1
+            tr_path = f"{parent_paths[key]}/tr[{tr_counts[key]}]"
+            tag_counts = {"td": 0, "th": 0}
             c = 0
             for td in tr:
-                if not isinstance(td.tag, str) or td.tag.lower() not in ("td", "th"):
+                tag = td.tag
+                if not isinstance(tag, str) or tag.lower() not in ("td", "th"):
                     continue
-                while (r, c) in grid:
+                tag = tag.lower()
+                tag_counts[tag] += 1
+                td_path = f"{tr_path}/{tag}[{tag_counts[tag]}]"
+                while c in here:
                     c += 1
                 rs = _span(td.get("rowspan"), len(rows) - r)
                 cs = _span(td.get("colspan"), _MAX_SPAN)
@@ -166,36 +187,42 @@ class _Walker:
                 if self.cells > _MAX_CELLS:
                     raise ParseError("table too large")
                 text = normalize_cell(_text_of(td))
-                self.images += len(td.xpath(".//img"))
-                for dr in range(rs):
+                if not text:
+                    self.images += sum(1 for _ in td.iter("img"))
+                for dc in range(cs):
+                    here[c + dc] = (td_path, text, r, c, 0, dc)
+                for dr in range(1, rs):
+                    below = pending.setdefault(r + dr, {})
                     for dc in range(cs):
-                        grid[(r + dr, c + dc)] = (td, text, r, c, dr, dc)
+                        below[c + dc] = (td_path, text, r, c, dr, dc)
                 c += cs
-            row_cells = sorted((k[1], v) for k, v in grid.items() if k[0] == r)
             line = []
-            for col, (td, text, r0, c0, dr, dc) in row_cells:
+            emitted = False
+            for col in sorted(here):
+                td_path, text, r0, c0, dr, dc = here[col]
                 if dc:
                     continue  # a colspan copy: read once, at its first column
                 cell = Cell(text, {"table": index, "row": r0, "col": c0, "path": None}, col)
-                if dr and cell.kind != "text":
+                if dr and (cell.kind != "text" or not text):
                     continue  # a rowspan copy of a number or a blank: never counted twice
-                if dr and not text:
-                    continue
-                cell.prov["path"] = self.tree.getpath(td)
+                cell.prov["path"] = td_path
                 if dr:
                     cell.prov["spanned_from_row"] = r0
                 self.stream.append(cell)
-                emitted_any = True
+                emitted = True
                 if text:
                     line.append(text)
-            # rows below this one no longer need this row's entries
-            for key in [k for k in grid if k[0] == r]:
-                del grid[key]
-            if emitted_any:
+            if emitted:
                 self.stream.append(ROW_END)
             if line:
                 self.lines.append("\t".join(line))
         self.stream.append(BLOCK_END)
+
+
+def _has_inner_table(table) -> bool:
+    it = table.iter("table")
+    next(it, None)
+    return next(it, None) is not None
 
 
 def _span(value, limit: int) -> int:
@@ -251,24 +278,31 @@ def extract(data: bytes, charset: str | None = None) -> Extracted:
         format="html",
         stream=walker.stream,
         lines=walker.lines,
-        text=_main_text(text, walker.lines),
+        text=_main_text(root, len(text), walker.lines),
         title_candidates=candidates,
         meta_dates=meta_dates,
         image_only=image_only,
+        warnings=walker.warnings,
     )
 
 
-def _main_text(html_text: str, lines: list[str]) -> str:
-    """The article text via trafilatura (tables included), falling back to the walked lines."""
+def _main_text(root, size: int, lines: list[str]) -> str:
+    """The article text via trafilatura (on the tree already parsed), else the walked lines.
+
+    Tables are left out of it: their cells are in the tables, and trafilatura's table handling
+    costs more than the rest of the page together.
+    """
+    if size > TRAFILATURA_MAX_CHARS:
+        return "\n".join(lines)
     try:
         import trafilatura
 
         extracted = trafilatura.extract(
-            html_text, include_tables=True, include_comments=False, include_images=False, fast=True,
-            deduplicate=False,
+            root, include_tables=False, include_comments=False, include_images=False, fast=True, deduplicate=False,
+            favor_recall=True,
         )
     except Exception:  # noqa: BLE001 - main text is a convenience; the tables do not depend on it
         extracted = None
-    if extracted and len(extracted) >= 0.3 * sum(len(x) for x in lines):
+    if extracted:
         return normalize_document(extracted)
     return "\n".join(lines)

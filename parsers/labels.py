@@ -7,6 +7,7 @@ fuzzy match that tolerates the typos real reports print (其他法律行政止�
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 from functools import lru_cache
@@ -181,7 +182,10 @@ _SUFFIXES = sorted(
     ((k, v) for k, v in LABELS.items() if v.kind in ("t3_row",) and len(k) >= 4), key=lambda kv: -len(kv[0])
 )
 _GROUP_PREFIX_WORDS = ("本年度办理结果", "不予公开", "无法提供", "不予处理", "其他处理")
-_FUZZY = [(k, v) for k, v in LABELS.items() if v.kind in ("t3_row", "t2_header", "t2_row", "section") and len(k) >= 4]
+_FUZZY = [
+    (k, v, frozenset(k)) for k, v in LABELS.items() if v.kind in ("t3_row", "t2_header", "t2_row", "section") and len(k) >= 4
+]
+_ALL_CJK = re.compile(r"^[\u3400-\u9fff]+$")
 _SECTION_NUMERALS = "一二三四五六七八九十"
 
 
@@ -219,13 +223,16 @@ def classify_label(text: str) -> Label | None:
 
 
 def _fuzzy(key: str) -> Label | None:
-    """Typos: one or two characters dropped or changed in a long label."""
-    if len(key) < 5 or len(key) > 60:
+    """Typos: one or two characters dropped or changed in a long label (labels are all CJK)."""
+    if len(key) < 5 or len(key) > 60 or not _ALL_CJK.match(key):
         return None
+    chars = set(key)
     best: tuple[float, Label | None] = (0.0, None)
     second = 0.0
-    for cand, label in _FUZZY:
+    for cand, label, cand_chars in _FUZZY:
         if abs(len(cand) - len(key)) > max(2, len(cand) // 4):
+            continue
+        if len(chars & cand_chars) < 0.6 * len(cand_chars):
             continue
         m = SequenceMatcher(None, key, cand, autojunk=False)
         if m.real_quick_ratio() < 0.8 or m.quick_ratio() < 0.8:

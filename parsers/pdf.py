@@ -38,6 +38,8 @@ def extract(data: bytes) -> Extracted:
     except ParseError:
         raise
     except Exception as exc:  # noqa: BLE001 - pdfminer raises many kinds on damaged files
+        if b"/Encrypt" in data:
+            raise ParseError("encrypted PDF (a password is required or the encryption is unsupported)") from exc
         raise ParseError(f"not a readable PDF: {type(exc).__name__}: {exc}") from exc
     stream: list = []
     lines: list[str] = []
@@ -54,6 +56,8 @@ def extract(data: bytes) -> Extracted:
     except ParseError:
         raise
     except Exception as exc:  # noqa: BLE001
+        if b"/Encrypt" in data:
+            raise ParseError("encrypted PDF (a password is required or the encryption is unsupported)") from exc
         raise ParseError(f"PDF could not be read: {type(exc).__name__}: {exc}") from exc
     finally:
         try:

@@ -28,6 +28,7 @@ from parsers.labels import (
 )
 from parsers.normalize import BLANK, NUMBER, TEXT, classify_value
 
+MAX_ROW_ITEMS = 400  # a row has at most 15 cells; beyond this a "row" is junk and is not read
 MAX_CANDIDATES = 5  # alternatives listed in an ambiguity warning
 _SPLIT_LIMIT = 20000  # glued-digit splits enumerated at most, per row
 
@@ -146,12 +147,8 @@ def recognize(stream: list) -> Recognized:
         rows[c.code] = (c.label_cell, c.items)
 
     for item in stream:
-        if not isinstance(item, Cell):
-            if current is not None:
-                current.items.append(item)
-            continue
-        if item.kind != TEXT:
-            if current is not None:
+        if not isinstance(item, Cell) or item.kind != TEXT:
+            if current is not None and len(current.items) < MAX_ROW_ITEMS:
                 current.items.append(item)
             continue
         label = item.label
@@ -246,11 +243,16 @@ def _segments(items: list) -> list[list[Cell]]:
 
 def _windows(cells: list[Cell], n: int) -> list[int]:
     """Start offsets of n-long windows whose dropped cells are all blanks."""
-    out = []
-    for start in range(0, len(cells) - n + 1):
-        if all(c.kind == BLANK for c in cells[:start]) and all(c.kind == BLANK for c in cells[start + n :]):
-            out.append(start)
-    return out
+    size = len(cells)
+    if size < n:
+        return []
+    lead = 0
+    while lead < size and cells[lead].kind == BLANK:
+        lead += 1
+    trail = 0
+    while trail < size and cells[size - 1 - trail].kind == BLANK:
+        trail += 1
+    return list(range(max(0, size - n - trail), min(lead, size - n) + 1))
 
 
 @dataclass
