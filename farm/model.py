@@ -69,6 +69,7 @@ class Response:
     delay: float = 0.0  # seconds to wait before answering (bounded by the server)
     truncate_to: int | None = None  # send only this many body bytes, announce all, then close
     compress: bool = True  # may the site gzip it
+    chunked: bool = False  # sent with Transfer-Encoding: chunked (dynamic endpoints), HTTP/1.1 only
 
     def header(self, name: str) -> str | None:
         for k, v in self.headers:
@@ -165,6 +166,9 @@ class Site:
                 resp.body = gzip.compress(resp.body, mtime=0)
                 resp.set_header("Content-Encoding", "gzip")
                 resp.set_header("Vary", "Accept-Encoding")
+                etag = resp.header("ETag")
+                if etag and not etag.startswith("W/"):  # like nginx: a gzipped variant's validator is weak
+                    resp.set_header("ETag", "W/" + etag)
         return resp
 
     def _dispatch(self, req: Request) -> Response:

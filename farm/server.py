@@ -138,7 +138,11 @@ class _Handler(BaseHTTPRequestHandler):
         lines += [f"{k}: {v}" for k, v in resp.headers]
         if "date" not in names:
             lines.append(f"Date: {http_date(dt.datetime.now(dt.UTC))}")
-        if resp.status not in (204, 304) or resp.body:
+        chunked = (resp.chunked and resp.stream is None and resp.truncate_to is None and not head_only
+                   and self.request_version == "HTTP/1.1" and resp.status == 200)
+        if chunked:
+            lines.append("Transfer-Encoding: chunked")
+        elif resp.status not in (204, 304) or resp.body:
             lines.append(f"Content-Length: {length}")
         if resp.truncate_to is not None or self.close_connection:
             lines.append("Connection: close")
@@ -160,10 +164,18 @@ class _Handler(BaseHTTPRequestHandler):
                     self.connection.shutdown(socket.SHUT_RDWR)
                 except OSError:
                     pass
+            elif chunked:
+                self.wfile.write(head + chunk_body(resp.body))
             else:
                 self.wfile.write(head + resp.body)
         except (BrokenPipeError, ConnectionResetError, ssl.SSLError):
             self.close_connection = True
+
+
+def chunk_body(body: bytes, size: int = 4096) -> bytes:
+    """The body in HTTP/1.1 chunked framing (written with the head in one send)."""
+    parts = [b"%x\r\n%s\r\n" % (len(body[i:i + size]), body[i:i + size]) for i in range(0, len(body), size)]
+    return b"".join(parts) + b"0\r\n\r\n"
 
 
 class _SendAll:

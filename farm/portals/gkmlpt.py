@@ -58,7 +58,7 @@ class GkmlptPortal(Portal):
         data = {"articles": [self.article_json(a) for a in arts],
                 "classify": {"id": col.extra["cat"], "name": col.name, "post_count": len(col.articles)}}
         return Response(200, [("Content-Type", "application/json; charset=utf-8")],
-                        json.dumps(data, ensure_ascii=False).encode())
+                        json.dumps(data, ensure_ascii=False).encode(), chunked=True)
 
     def article_json(self, art: Article) -> dict:
         return {"id": art.extra["post"], "title": art.title, "url": self.url(art.path), "post_url": art.path,

@@ -98,7 +98,7 @@ class HanwebPortal(Portal):
         xml = (f"<?xml version=\"1.0\" encoding=\"utf-8\"?><datastore><totalrecord>{total}</totalrecord>"
                f"<totalpage>{pages}</totalpage><recordset>" + "".join(self.record(a) for a in chosen)
                + "</recordset></datastore>")
-        return Response(200, [("Content-Type", "text/xml;charset=UTF-8")], xml.encode("utf-8"))
+        return Response(200, [("Content-Type", "text/xml;charset=UTF-8")], xml.encode("utf-8"), chunked=True)
 
     # -- pages ---------------------------------------------------------------------------------
     def register_column(self, col: Column) -> None:

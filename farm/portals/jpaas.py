@@ -58,7 +58,7 @@ class JpaasPortal(HanwebPortal):
     @staticmethod
     def _json(data: dict) -> Response:
         return Response(200, [("Content-Type", "application/json;charset=UTF-8")],
-                        json.dumps(data, ensure_ascii=False).encode())
+                        json.dumps(data, ensure_ascii=False).encode(), chunked=True)
 
     def register_column(self, col: Column) -> None:
         colid = col.extra["colid"]

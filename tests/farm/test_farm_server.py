@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import http.client
+import re
 import socket
 import ssl
 import subprocess
@@ -141,3 +142,28 @@ def test_a_second_server_starts_and_stops_cleanly(farm):
     with FarmServer(farm.farm) as other:
         assert other.port != farm.port
         assert fetch_via(other.proxy_url, "http://www.qingshan.gov.cn/robots.txt").status == 200
+
+
+def test_dynamic_endpoints_answer_chunked(farm):
+    p = next(p for p in farm.manifest["portals"] if p["family"] == "gkmlpt")
+    shell = fetch_via(farm.proxy, p["nb_column"].split("#")[0]).text()
+    sid = re.search(r"SID: '(\d+)'", shell).group(1)
+    url = f"http://{p['host']}/gkmlpt/api/all/{p['nb_column'].split('#')[1]}?page=1&sid={sid}"
+    sock = socket.create_connection(("127.0.0.1", farm.port), timeout=10)
+    sock.sendall(f"GET {url} HTTP/1.1\r\nHost: {p['host']}\r\nConnection: close\r\n\r\n".encode())
+    raw = b""
+    while chunk := sock.recv(65536):
+        raw += chunk
+    sock.close()
+    head, _, body = raw.partition(b"\r\n\r\n")
+    assert b"Transfer-Encoding: chunked" in head and b"Content-Length" not in head
+    assert body.endswith(b"0\r\n\r\n")
+    got = fetch_via(farm.proxy, url)  # http.client decodes the chunks
+    assert got.status == 200 and got.body.startswith(b'{"articles"')
+
+
+def test_gzipped_variant_has_a_weak_etag(get):
+    url = "http://www.qingshan.gov.cn/zwgk/zfxxgknb/"
+    plain, zipped = get(url), get(url, headers={"Accept-Encoding": "gzip"})
+    assert zipped.headers["ETag"] == "W/" + plain.headers["ETag"]
+    assert get(url, headers={"Accept-Encoding": "gzip", "If-None-Match": zipped.headers["ETag"]}).status == 304
