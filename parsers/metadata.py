@@ -12,6 +12,7 @@ _TITLE = re.compile(
     r"(?P<agency>[^\n《》]*?)\s*(?P<year>(?:19|20)\d{2})\s*年\s*度?\s*"
     r"(?:政\s*府\s*)?信\s*息\s*公\s*开\s*(?:工\s*作\s*)?(?:年\s*度\s*)?(?:报\s*告|年\s*报)"
 )
+_YEAR = re.compile(r"(?:19|20)\d{2}\s*年")
 _YEAR_ONLY = re.compile(r"^\s*(?P<year>(?:19|20)\d{2})\s*年\s*度?\s*(?:政府)?信息公开")
 _AGENCY_TAIL = re.compile(r"[\s_\-|:·>»—]+$")
 _AGENCY_HEAD = re.compile(r"^.*[_|>»]\s*|^\s*(?:关于|\d+\s*[.、]\s*)")
@@ -50,14 +51,22 @@ def parse_title(candidates: list[str]) -> Title:
     """
     fallback: Title | None = None
     previous = ""
-    for raw in candidates:
-        if not raw:
-            continue
-        text = normalize_cell(raw)
+    texts = [normalize_cell(raw) if raw else "" for raw in candidates]
+    for i, text in enumerate(texts):
         if not text or len(text) > 100:
             previous = ""
             continue
         m = _TITLE.search(text)
+        if not m and i + 1 < len(texts) and texts[i + 1] and len(texts[i + 1]) <= 40 and _YEAR.search(text):
+            # "吴起县人民政府 2021 年政府信息" + "公开工作年度报告": a title broken mid-word
+            joined = text + texts[i + 1]
+            m = _TITLE.search(joined)
+            if m:
+                text = joined
+        if m is None:
+            if len(text) <= 40:
+                previous = text
+            continue
         if m:
             year = int(m.group("year"))
             agency = _clean_agency(m.group("agency"))
