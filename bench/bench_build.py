@@ -6,7 +6,7 @@
 2. Database size per 1,000 reports of that build.
 3. Every canned query of datasette/metadata.yml, the canned search and the reports table search
    (`?_search=`), through an in-process Datasette, on a generated 100,000-report database
-   (20,000 agencies × 5 years, all long tables filled, made with bulk inserts through the
+   (20,600 agencies × 5 years less ~2% missing agency-years, all long tables filled, made with bulk inserts through the
    project's own schema and search segmentation; cached under .cache/bench_build/). Target: each
    under 200 ms (median of 5 runs after one warm-up).
 """
@@ -33,7 +33,7 @@ CACHE = ROOT / ".cache" / "bench_build"
 SEEDS = ROOT / "tests" / "data" / "seed_reports"
 TARGET_MS = 200.0
 BIG_REPORTS = 100_000
-BIG_AGENCIES = 20_000
+BIG_AGENCIES = 20_600  # × 5 years, less ~2% agency-years with no report, cut at 100,000 reports
 YEARS = (2019, 2020, 2021, 2022, 2023)
 
 QUERY_PARAMS = {
@@ -201,7 +201,7 @@ def big_database() -> Path:
     """The generated 100,000-report database (cached; rebuilt when the schema or this generator changes)."""
     from archive import db as adb
 
-    key = f"v3-s{adb.SCHEMA_VERSION}-g{adb.SEGMENTER_VERSION}-{BIG_REPORTS}"
+    key = f"v4-s{adb.SCHEMA_VERSION}-g{adb.SEGMENTER_VERSION}-{BIG_REPORTS}"
     path = CACHE / f"big-{key}.db"
     if path.exists():
         return path
@@ -278,6 +278,8 @@ def _generate(path: Path) -> None:
     for agency in agencies:
         agency_id, name, _, level, province, city, *_ = agency
         for year in YEARS:
+            if (agency_id * 7 + year) % 41 == 0 or rowid >= BIG_REPORTS:  # an agency-year with no report
+                continue
             rowid += 1
             rid = f"{rowid:016x}"
             title = f"{name}{year}年政府信息公开工作年度报告"
