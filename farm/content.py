@@ -40,6 +40,11 @@ def new_report(rng: random.Random, agency: str, year: int, level: str, *, publis
     return _reports.generate_report(rng, agency, year, level=level, published=published, inconsistent=inconsistent)
 
 
+def publication_date(rng: random.Random, year: int, level: str) -> dt.date:
+    """Departments and offices in January, governments by 31 March, a late tail (farm.reports)."""
+    return _reports.publication_date(rng, year, level)
+
+
 def seed_reports() -> list[PlantedReport]:
     return list(_reports.seed_reports())
 

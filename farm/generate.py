@@ -103,25 +103,12 @@ FILLER_TITLES = (
 )
 
 
-def _publish(rng: random.Random, year: int, level: str) -> dt.date:
-    nxt = year + 1
-    if rng.random() < 0.05:
-        start, end = dt.date(nxt, 4, 1), dt.date(nxt, 9, 30)
-    elif level in ("department", "office"):
-        start, end = dt.date(nxt, 1, 10), dt.date(nxt, 1, 31)
-    elif level == "township":
-        start, end = dt.date(nxt, 1, 10), dt.date(nxt, 3, 20)
-    else:
-        start, end = dt.date(nxt, 2, 1), dt.date(nxt, 3, 31)
-    return start + dt.timedelta(days=rng.randint(0, (end - start).days))
-
-
 def report_article(rng: random.Random, agency: Agency, year: int, *, report: content.PlantedReport | None = None,
                    delivery: str | None = None) -> Article:
     """A planted report as an article: inline HTML most often, else attachments or images."""
     level = {"county": "government", "city": "government"}.get(agency.level, agency.level)
     if report is None:
-        report = content.new_report(rng, agency.name, year, level, published=_publish(rng, year, agency.level),
+        report = content.new_report(rng, agency.name, year, level, published=content.publication_date(rng, year, level),
                                     inconsistent=rng.random() < 0.08)
     if delivery is None:
         roll = rng.random()

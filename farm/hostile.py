@@ -9,7 +9,6 @@ checked by the same arithmetic here, so a real browser passes and a plain HTTP c
 from __future__ import annotations
 
 import calendar
-import datetime as dt
 import hashlib
 import re
 import threading
@@ -338,6 +337,3 @@ def apply(portal, name: str) -> None:
     else:
         raise ValueError(f"unknown hostile behaviour {name!r}")
 
-
-def month_after(day: dt.date) -> dt.date:
-    return (day.replace(day=1) + dt.timedelta(days=32)).replace(day=1)

@@ -16,8 +16,15 @@ import datetime as dt
 import hashlib
 import json
 
+from farm.model import CHINA_TZ
 from farm.portals.base import Article, Column, Portal, chunks, esc
 from farm.portals.trs import TrsPortal
+
+
+def published_at(art: Article, hour: int) -> dt.datetime:
+    """A plausible publishing moment on the article's date (China time), stable per article."""
+    day = art.published
+    return dt.datetime(day.year, day.month, day.day, hour, art.seq % 60, art.seq % 59, tzinfo=CHINA_TZ)
 
 
 def object_id(moment: dt.datetime, salt: str) -> str:
@@ -36,8 +43,7 @@ class ShandongPortal(Portal):
             col.path = f"{self.site_root}/channel_{channel}/index.html"
             folder = col.path.rsplit("/", 1)[0]
             for art in col.articles:
-                moment = dt.datetime(art.published.year, art.published.month, art.published.day, 9, art.seq % 60,
-                                     tzinfo=dt.timezone(dt.timedelta(hours=8)))
+                moment = published_at(art, 9)
                 art.path = f"{folder}/doc_{object_id(moment, f'{self.host}{art.seq}')}.html"
                 for j, doc in enumerate(art.docs):
                     doc.path = f"{self.site_root}/upload/{art.published:%Y%m%d}/{object_id(moment, f'{art.seq}:{j}')}.{doc.ext}"
@@ -77,8 +83,7 @@ class AnhuiPortal(ShandongPortal):
             col.extra["cat"] = 2655575 + i * 13
             col.path = f"/openness/OpennessAnnualReport/list.html?catId={col.extra['cat']}"
             for art in col.articles:
-                moment = dt.datetime(art.published.year, art.published.month, art.published.day, 15, art.seq % 60,
-                                     tzinfo=dt.timezone(dt.timedelta(hours=8)))
+                moment = published_at(art, 15)
                 art.path = f"/openness/OpennessAnnualReport/show/{3000 + art.seq}.html"
                 for j, doc in enumerate(art.docs):
                     doc.path = f"/download/{object_id(moment, f'{self.host}:{art.seq}:{j}')}.{doc.ext}"
@@ -128,8 +133,7 @@ class SnowflakePortal(ShandongPortal):
             col.path = col.path + "index.html"
             folder = col.path.rsplit("/", 1)[0]
             for art in col.articles:
-                moment = dt.datetime(art.published.year, art.published.month, art.published.day, 10,
-                                     art.seq % 60, art.seq % 59, tzinfo=dt.timezone(dt.timedelta(hours=8)))
+                moment = published_at(art, 10)
                 art.path = f"{folder}/{snowflake(moment, art.seq)}.html"
                 for j, doc in enumerate(art.docs):
                     doc.path = f"/uploadfile/{art.published:%Y%m}/{snowflake(moment, art.seq + j + 1)}.{doc.ext}"

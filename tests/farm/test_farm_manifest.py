@@ -6,7 +6,6 @@ import csv
 import datetime as dt
 import json
 import os
-import re
 import subprocess
 import sys
 from collections import Counter
@@ -15,9 +14,9 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-from farmhttp import polite_get
+from farmhttp import polite_get, solve_412, solve_521
 
-from farm import build_farm, hostile
+from farm import build_farm
 
 SCHEMA = json.loads((Path(__file__).resolve().parents[2] / "parsers" / "report-schema.json").read_text("utf-8"))
 FAMILIES = {"trs", "shtml", "hanweb", "jpaas", "gkmlpt", "shandong", "snowflake", "anhui", "iframe", "spa"}
@@ -27,15 +26,9 @@ def challenge_cookies(farm, host: str) -> dict:
     """What a browser would hold after passing a portal's challenge (computed like its script)."""
     p = next(p for p in farm.farm.portals if p.host == host)
     if "js-challenge-412" in p.hostile:
-        got = polite_get(farm.proxy, f"http://{host}/")
-        cd = re.search(r'\$_ts\.cd="(\w+)"', got.text()).group(1)
-        nsd = int(re.search(r"\$_ts\.nsd=(\d+)", got.text()).group(1))
-        return {"Cookie": f"{hostile.RS_CLEARANCE}={hostile.rs_token(cd, nsd)}"}
+        return {"Cookie": solve_412(polite_get(farm.proxy, f"http://{host}/").text())}
     if "js-challenge-521" in p.hostile:
-        body = polite_get(farm.proxy, f"http://{host}/").text()
-        expr = re.search(r"\('__jsl_clearance_s='\)\+\((.*?)\)\+';max-age", body).group(1)
-        value = "".join(chr(int(a) - int(b)) for a, b in re.findall(r"String\.fromCharCode\((\d+)-(\d+)\)", expr))
-        return {"Cookie": f"__jsl_clearance_s={value}"}
+        return {"Cookie": solve_521(polite_get(farm.proxy, f"http://{host}/").text())}
     return {}
 
 
