@@ -97,6 +97,10 @@ def test_search_open_report_and_follow_to_archived_original(server, site, tmp_pa
             chart.wait_for()
             assert page.evaluate("(img) => img.naturalWidth", chart.element_handle()) > 0
             page.screenshot(path=shots / "5-chart.png")
+
+            page.goto(server + "/nianbao/search?q=行政复议")  # a 4-character phrase: the query is segmented too
+            assert "【行政复议】" in page.inner_text("table.rows-and-columns")
+            page.screenshot(path=shots / "6-full-text-search.png")
         finally:
             browser.close()
     assert all((shots / f).stat().st_size > 5000 for f in ("1-home.png", "2-search.png", "4-archived.png"))
