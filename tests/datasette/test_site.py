@@ -179,3 +179,9 @@ async def test_query_results_link_report_ids_to_their_rows(ds, site):
     rid = report_id(site, "yiyang")
     assert f'<a href="/nianbao/reports/{rid}">{rid}</a>' in page.text
 
+
+
+async def test_home_page_has_a_search_box_for_the_full_text_search(ds):
+    home = await ds.client.get("/")
+    form = re.search(r'<form action="([^"]+)" method="get"[^>]*>.*?<input type="search" name="(\w+)"', home.text, re.S)
+    assert form and form.groups() == ("/nianbao/search", "q")
