@@ -15,7 +15,7 @@ from functools import lru_cache
 # Characters that only occur in traditional writing, common in these reports. Three or more of them
 # in a document means it is traditional and is converted with OpenCC t2s.
 _TRADITIONAL_MARKERS = frozenset(
-    "開關於為報與機處結數務這項會個國時們說過還對發經義學體實現間問題無從區總進應給條門見長專業東車鄉縣網計"
+    "開關為報與機處結數務這項會個國時們說過還對發經義學體實現間問題無從區總進應給條門見長專業東車鄉縣網計"
     "請單號歷統讓認據產約證覽權員辦資訊護審議聯環規範準劃療衛醫藥稅財營經濟農業鐵線險雙寫復訴訟擔負責級"
 )
 
@@ -36,12 +36,12 @@ def _opencc():
     return OpenCC("t2s")
 
 
-def looks_traditional(text: str) -> bool:
+def looks_traditional(text: str, threshold: int = 3) -> bool:
     hits = 0
     for ch in text:
         if ch in _TRADITIONAL_MARKERS:
             hits += 1
-            if hits >= 3:
+            if hits >= threshold:
                 return True
     return False
 
@@ -50,20 +50,21 @@ def strip_pinyin(text: str) -> str:
     return _PINYIN.sub("", text)
 
 
-def normalize_document(text: str) -> str:
+def normalize_document(text: str, threshold: int = 3) -> str:
     """Whole-document pass: NFKC width folding, pinyin glosses removed, traditional to simplified."""
     text = unicodedata.normalize("NFKC", text.replace("\r\n", "\n").replace("\r", "\n"))
     text = text.replace("\u00a0", " ").replace("\u3000", " ").replace("\ufeff", "")
     if "(" in text:
         text = strip_pinyin(text)
-    if looks_traditional(text):
+    if looks_traditional(text, threshold):
         text = _opencc().convert(text)
     return text
 
 
 def normalize_cell(text: str) -> str:
-    """One cell's text: like normalize_document, with runs of white space collapsed to one space."""
-    text = normalize_document(text)
+    """One cell's text: like normalize_document (one traditional-only character is enough in a
+    short cell), with runs of white space collapsed to one space."""
+    text = normalize_document(text, threshold=1)
     return _SPACES.sub(" ", text).strip()
 
 

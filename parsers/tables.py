@@ -268,20 +268,17 @@ class RowReading:
 def fit_row(items: list, n: int, identity=None) -> RowReading:
     """Fit the value cells after a label to a row of n cells."""
     segs = _segments(items)
-    acc: list[Cell] = []
-    for seg in segs:
-        if not acc:
-            acc = list(seg)
-        else:
-            need = n - len(acc)
-            starts = _windows(seg, need) if len(seg) >= need else []
-            if len(seg) > need and starts:
-                # The continuation carries padding (the empty label column of the next page).
-                acc = acc + seg[starts[-1] : starts[-1] + need] if len(starts) == 1 else acc + seg
-            else:
-                acc = acc + seg
+    first = segs[0]
+    acc: list[Cell] = list(first)
+    for seg in segs[1:]:
         if len(acc) >= n:
             break
+        if all(c.kind == BLANK for c in seg):
+            continue  # the empty label cells of the next row, not a continuation
+        need = n - len(acc)
+        starts = _windows(seg, need) if len(seg) > need else []
+        # A continuation (the row went on over a page break) may carry the empty label column.
+        acc = acc + (seg[starts[-1] : starts[-1] + need] if len(starts) == 1 else seg)
     if len(acc) == n:
         return RowReading(cells=acc)
     if len(acc) > n:
@@ -299,11 +296,11 @@ def fit_row(items: list, n: int, identity=None) -> RowReading:
             if merged:
                 return RowReading(problem="split_number", detail={"candidates": merged})
         return RowReading(problem="long", detail={"cells": [c.text for c in acc][: n + 5]})
-    # Too few cells: glued digits?
-    if acc and len(acc) <= max(1, n // 2):
-        splits = _glued_splits(acc, n, identity)
-        if splits is not None:
-            if len(splits) == 1:
+    # Too few cells: digits glued together without a separator?
+    for cells in (first, acc):
+        if cells and len(cells) <= max(1, n // 2):
+            splits = _glued_splits(cells, n, identity)
+            if splits is not None and len(splits) == 1:
                 return RowReading(cells=splits[0])
             if splits:
                 return RowReading(alternatives=splits[:MAX_CANDIDATES], problem="glued_ambiguous")
