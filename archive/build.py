@@ -280,11 +280,7 @@ def _parse_job(job: tuple[str, str, list[dict]]) -> list[dict]:
     directory, db_path, entries = job
     conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, timeout=30)
     try:
-        def resolve(record_id):
-            row = conn.execute("select warc_file, warc_offset from captures where warc_record_id = ? "
-                               "and warc_file is not null limit 1", [record_id]).fetchone()
-            return (row[0], row[1]) if row else None
-
+        resolve = archive_db.record_resolver(conn)
         return [parse_capture(Path(directory), e, parsers.parse_report, resolve) for e in entries]
     finally:
         conn.close()

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import asyncio
 import gzip
-import html
 import io
 import json
 import os
@@ -67,35 +66,12 @@ def _seed_texts() -> dict[str, str]:
             if "traditional" not in p.stem}
 
 
-def _page(title: str, body: str) -> bytes:
-    paragraphs = "\n".join(f"<p>{html.escape(line.strip())}</p>" for line in body.splitlines() if line.strip())
-    return (f'<!DOCTYPE html><html><head><meta charset="utf-8"><title>{html.escape(title)}</title></head>'
-            f'<body><h1>{html.escape(title)}</h1><div class="info">发布时间：2024-01-25</div>'
-            f'<div class="content">{paragraphs}</div></body></html>').encode()
+def _pages():
+    """The report-page and PDF makers of the build tests (tests/archive/crawldir.py)."""
+    sys.path.insert(0, str(ROOT / "tests" / "archive"))
+    import crawldir
 
-
-def _pdf(text: str) -> bytes:
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.ttfonts import TTFont
-    from reportlab.pdfgen import canvas
-
-    if "wqy" not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(TTFont("wqy", "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc", subfontIndex=0))
-    buf = io.BytesIO()
-    pdf = canvas.Canvas(buf, invariant=1)
-    y = 800
-    for line in text.splitlines():
-        line = line.replace("\t", " ").strip()
-        while line:
-            chunk, line = line[:45], line[45:]
-            if y < 50:
-                pdf.showPage()
-                y = 800
-            pdf.setFont("wqy", 10)
-            pdf.drawString(40, y, chunk)
-            y -= 14
-    pdf.save()
-    return buf.getvalue()
+    return crawldir
 
 
 def make_crawl(directory: Path, n_html: int = 150, n_pdf: int = 30, n_image: int = 20) -> dict[str, int]:
@@ -130,6 +106,7 @@ def make_crawl(directory: Path, n_html: int = 150, n_pdf: int = 30, n_image: int
                   warc_record_id=loc.warc_record_id, **extra)
 
     names = list(seeds)
+    pages = _pages()
     pdf_cache: dict[str, bytes] = {}
     for i in range(n_html + n_pdf + n_image):
         seed = names[i % len(names)]
@@ -140,10 +117,12 @@ def make_crawl(directory: Path, n_html: int = 150, n_pdf: int = 30, n_image: int
         url = f"http://www.county{i}.gov.cn/zwgk/ndbg/t20240125_{i}.html"
         common = {"agency": agency, "year": 2023, "title": title, "seed_agency": agency, "seed_url": url}
         if i < n_html:
-            fetch(url, _page(title, text), "text/html; charset=utf-8", "report", gzipped=i % 3 == 0, **common)
+            fetch(url, pages.report_html(title, text).encode(), "text/html; charset=utf-8", "report",
+                  gzipped=i % 3 == 0, **common)
         elif i < n_html + n_pdf:
-            fetch(url, _page(title, "年报全文见附件。"), "text/html; charset=utf-8", "report", **common)
-            pdf = pdf_cache.setdefault(seed, _pdf(seeds[seed]))
+            fetch(url, pages.report_html(title, "年报全文见附件。").encode(), "text/html; charset=utf-8", "report",
+                  **common)
+            pdf = pdf_cache.setdefault(seed, pages.text_pdf(seeds[seed]))
             fetch(url.replace(".html", ".pdf"), pdf, "application/pdf", "attachment", parent_url=url, **common)
         else:
             body = (f'<html><head><meta charset="utf-8"><title>{title}</title></head><body><h1>{title}</h1>'

@@ -30,6 +30,7 @@ from urllib.parse import urlsplit
 
 from datasette.utils.asgi import Response
 
+from archive.db import record_resolver
 from archive.replay import ArchiveReadError, read_response
 from datasette import hookimpl
 
@@ -58,12 +59,7 @@ def _read(db_path: str, warc_dir: Path, warc_file: str, offset: int, record_id: 
     """Blocking: read one record (following a revisit through the captures table)."""
     conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
     try:
-        def resolve(rid):
-            row = conn.execute("select warc_file, warc_offset from captures where warc_record_id = ? "
-                               "and warc_file is not null limit 1", [rid]).fetchone()
-            return (row[0], row[1]) if row else None
-
-        return read_response(warc_dir, warc_file, offset, record_id, resolve=resolve)
+        return read_response(warc_dir, warc_file, offset, record_id, resolve=record_resolver(conn))
     finally:
         conn.close()
 
