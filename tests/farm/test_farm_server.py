@@ -31,15 +31,17 @@ def test_unknown_host_is_a_proxy_error_and_never_leaves_the_machine(get):
 
 def test_keep_alive_serves_many_requests_on_one_connection(farm):
     conn = http.client.HTTPConnection("127.0.0.1", farm.port, timeout=10)
-    started = time.perf_counter()
-    for _ in range(20):
+    times = []
+    for _ in range(30):
+        started = time.perf_counter()
         conn.request("GET", "http://www.xiyang.gov.cn/robots.txt", headers={"User-Agent": UA})
         resp = conn.getresponse()
         assert resp.status == 200
         assert int(resp.headers["Content-Length"]) == len(resp.read())
-    # 20 small responses on one socket: no ~40 ms Nagle stall per response
-    assert time.perf_counter() - started < 0.7
+        times.append(time.perf_counter() - started)
     conn.close()
+    # one socket, and no ~40 ms Nagle/delayed-ACK stall per response (the median is robust to load)
+    assert sorted(times)[len(times) // 2] < 0.03
 
 
 def test_conditional_requests_get_304(get):
