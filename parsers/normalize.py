@@ -63,8 +63,20 @@ def normalize_document(text: str, threshold: int = 3) -> str:
 
 def normalize_cell(text: str) -> str:
     """One cell's text: like normalize_document (one traditional-only character is enough in a
-    short cell), with runs of white space collapsed to one space."""
-    text = normalize_document(text, threshold=1)
+    short cell), with runs of white space collapsed to one space. Short cells are cached."""
+    if len(text) <= 200:
+        return _normalize_cell_cached(text)
+    return _normalize_cell(text)
+
+
+@lru_cache(maxsize=65536)
+def _normalize_cell_cached(text: str) -> str:
+    return _normalize_cell(text)
+
+
+def _normalize_cell(text: str) -> str:
+    if not text.isascii():
+        text = normalize_document(text, threshold=1)
     return _SPACES.sub(" ", text).strip()
 
 
