@@ -13,6 +13,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seeds", type=Path, default=None,
                         help="seed list CSV whose adcode/level/parent complete the agencies table "
                              "(default: DIR/seeds.csv or DIR/crawls/*/seeds.csv when present)")
+    parser.add_argument("--workers", type=int, default=None,
+                        help="parser processes (default: one per core; 1 parses in this process)")
     parser.add_argument("--json", action="store_true", help="print the build's figures as JSON at the end")
 
 
@@ -23,7 +25,7 @@ def run(args: argparse.Namespace) -> int:
     if not (directory / "crawls").is_dir():
         print(f"nianbao build: {directory} has no crawls/ folder (is it a crawl directory?)", file=sys.stderr)
         return 2
-    stats = build(directory, seeds_path=args.seeds)
+    stats = build(directory, seeds_path=args.seeds, workers=args.workers)
     print(f"nianbao build: {directory / DB_NAME}: {stats.crawls_built} of {stats.crawls_seen} crawl logs built, "
           f"{stats.captures} captures, {stats.reports_parsed} reports parsed, {stats.reports_unchanged} unchanged, "
           f"{stats.not_reports} not reports, {stats.errors} errors, {stats.bad_log_lines} bad log lines, "

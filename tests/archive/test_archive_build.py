@@ -198,7 +198,7 @@ def test_one_reports_failure_is_recorded_and_the_build_goes_on(tmp_path):
 
 def test_cli_build_prints_progress_and_summary(tmp_path, capsys):
     first_crawl(tmp_path)
-    assert main(["build", str(tmp_path)]) == 0
+    assert main(["build", str(tmp_path), "--workers", "1"]) == 0
     out, err = capsys.readouterr()
     assert "reports/s" in err and "ETA" in err
     assert "reports parsed" in out
