@@ -63,7 +63,9 @@ def report_entry(portal: Portal, col: Column, art: Article) -> dict:
         "layout": art.layout, "title_in_body": art.title_in_body, "inconsistent": report.inconsistent,
         "inconsistency": getattr(report, "inconsistency", None), "seed_name": report.seed_name,
         "column": col.name, "column_url": portal.url(col.path), "outside_nb_column": col.kind == "gwgg",
-        "folder_year": art.extra.get("folder_year"), "robots_disallowed": portal.robots_disallow,
+        "folder_year": art.extra.get("folder_year"),
+        "list_date": art.list_date.isoformat() if art.list_date else None,
+        "id_date": art.extra.get("id_date"), "robots_disallowed": portal.robots_disallow,
         "true_values": copy.deepcopy(report.expected) if expected is None else None,
     }
 

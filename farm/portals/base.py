@@ -65,6 +65,7 @@ class Article:
     title_attr: bool = True  # the list's <a> carries title="..."
     same_as: str | None = None  # for reposts: the original's URL
     path: str = ""
+    list_date: dt.date | None = None  # the date the list shows, when not the page's (成文 vs 发布)
     assets: list[tuple[str, bytes, str]] = field(default_factory=list)  # files the body links as ./name
     seq: int = 0  # a per-site serial number, increasing with the date
     extra: dict = field(default_factory=dict)
@@ -312,8 +313,8 @@ class Portal:
         return f'<a href="{esc(href)}"{title_attr} target="_blank">{text}</a>'
 
     def plain_list_items(self, arts: list[Article], href: Callable[[Article], str], max_len: int | None = None) -> str:
-        return "\n".join(f"<li>{self.list_title_html(a, href(a), max_len=max_len)}<span>{a.published.isoformat()}</span></li>"
-                         for a in arts)
+        return "\n".join(f"<li>{self.list_title_html(a, href(a), max_len=max_len)}"
+                         f"<span>{(a.list_date or a.published).isoformat()}</span></li>" for a in arts)
 
 
 def chunks(items: list, size: int) -> list[list]:
