@@ -165,6 +165,22 @@ class CrawlWriter:
         self.captures.append(capture)
         return capture
 
+    def revisit(self, original: Capture, **log) -> Capture:
+        """The same page again, unchanged: a revisit record pointing at the original's payload."""
+        self.moment += timedelta(seconds=1)
+        e = original.entry
+        head = f"HTTP/1.1 200 OK\r\nServer: portal\r\nContent-Type: {original.content_type}\r\n\r\n".encode()
+        loc = self.warc.write_revisit(original.url, head, payload_digest=e["payload_digest"],
+                                      refers_to=e["warc_record_id"], refers_to_uri=original.url,
+                                      refers_to_date=e["fetched_at"])
+        entry = self.log.write(url=original.url, status=200, role=original.role, content_type=original.content_type,
+                               payload_digest=loc.payload_digest, warc_file=loc.warc_file,
+                               warc_offset=loc.warc_offset, warc_length=loc.warc_length,
+                               warc_record_id=loc.warc_record_id, **log)
+        capture = Capture(original.url, original.role, entry, original.body, b"", original.content_type)
+        self.captures.append(capture)
+        return capture
+
     def outcome(self, url: str, role: str, reason: str, **log) -> dict:
         self.moment += timedelta(seconds=1)
         return self.log.write(url=url, status=None, role=role, reason=reason, **log)
@@ -277,15 +293,13 @@ def first_crawl(directory: Path) -> dict[str, Capture]:
     return got
 
 
-def second_crawl(directory: Path) -> dict[str, Capture]:
-    """Crawl 2 (a week later): one new report, and the 益阳 report page again, unchanged."""
+def second_crawl(directory: Path, first: dict[str, Capture]) -> dict[str, Capture]:
+    """Crawl 2 (a week later): one new report, and the 益阳 report page again, unchanged (a revisit record)."""
     crawl = CrawlWriter(Path(directory), "20240308T000000Z", datetime(2024, 3, 8, tzinfo=UTC))
     got: dict[str, Capture] = {}
-    yiyang = seed_text("yiyang-city-office-2023")
     title = "益阳市人民政府办公室2023年政府信息公开工作年度报告"
-    got["yiyang"] = crawl.fetch(f"{YIYANG}/zwgk/ndbg/202401/t20240125_1.html", report_html(title, yiyang).encode(),
-                                "text/html; charset=utf-8", role="report", agency="益阳市人民政府办公室", year=2023,
-                                title=title, seed_agency="益阳市人民政府", seed_url=f"{YIYANG}/")
+    got["yiyang"] = crawl.revisit(first["yiyang"], agency="益阳市人民政府办公室", year=2023, title=title,
+                                  seed_agency="益阳市人民政府", seed_url=f"{YIYANG}/")
     yq_title = "阳泉市人民政府2023年政府信息公开工作年度报告"
     got["yangquan"] = crawl.fetch(f"{YANGQUAN}/zwgk/ndbg/202402/t20240201_2.html",
                                   report_html(yq_title, seed_text("yangquan-city-2023")).encode(),

@@ -37,7 +37,7 @@ def built(tmp_path_factory):
     """Both crawls, built once (tests that change things copy it)."""
     directory = tmp_path_factory.mktemp("built")
     got = first_crawl(directory)
-    got2 = second_crawl(directory)
+    got2 = second_crawl(directory, got)
     stats = build(directory, progress=quiet())
     return directory, got, got2, stats
 
@@ -140,11 +140,11 @@ def test_rebuild_with_nothing_new_changes_nothing(built, tmp_path):
 
 
 def test_incremental_build_adds_the_new_crawl_only(tmp_path):
-    first_crawl(tmp_path)
+    first = first_crawl(tmp_path)
     build(tmp_path, progress=quiet())
     database = sqlite_utils.Database(tmp_path / "nianbao.db")
     before = {r[0]: r[1:] for r in database.execute("select id, rowid, parser_version, fetched_at from reports")}
-    second_crawl(tmp_path)
+    second_crawl(tmp_path, first)
     stats = build(tmp_path, progress=quiet())
     assert (stats.crawls_built, stats.reports_parsed, stats.reports_unchanged) == (1, 1, 1)
     after = {r[0]: r[1:] for r in database.execute("select id, rowid, parser_version, fetched_at from reports")}

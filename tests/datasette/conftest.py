@@ -18,6 +18,6 @@ def site(tmp_path_factory):
     """(directory, captures by name): two crawls built into directory/nianbao.db."""
     directory = tmp_path_factory.mktemp("site")
     got = first_crawl(directory)
-    got.update({f"{k}2": v for k, v in second_crawl(directory).items()})
+    got.update({f"{k}2": v for k, v in second_crawl(directory, got).items()})
     build(directory, progress=Progress(stream=io.StringIO()))
     return directory, got

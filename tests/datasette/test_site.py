@@ -185,3 +185,14 @@ async def test_home_page_has_a_search_box_for_the_full_text_search(ds):
     home = await ds.client.get("/")
     form = re.search(r'<form action="([^"]+)" method="get"[^>]*>.*?<input type="search" name="(\w+)"', home.text, re.S)
     assert form and form.groups() == ("/nianbao/search", "q")
+
+
+async def test_a_revisit_capture_replays_the_original_payload(ds, site):
+    directory, got = site
+    database = sqlite_utils.Database(directory / "nianbao.db")
+    revisit = got["yiyang2"].entry["warc_record_id"]
+    capture = database.execute("select id from captures where warc_record_id = ?", [revisit]).fetchone()[0]
+    response = await ds.client.get(f"/-/archive/capture/{capture}")
+    assert response.status_code == 200
+    assert response.content == got["yiyang"].body
+    assert response.headers["x-nianbao-record-id"] == got["yiyang"].entry["warc_record_id"]  # the original's
