@@ -75,6 +75,12 @@ def decode_bytes(data: bytes, hint: str | None = None) -> tuple[str, str]:
 
 def _text_of(el) -> str:
     """A cell's text; <br>, <p> and <div> inside it become spaces."""
+    if len(el) == 0:
+        return el.text or ""
+    if el.find(".//br") is None and el.find(".//script") is None and el.find(".//style") is None:
+        paragraphs = el.findall(".//p")
+        if len(paragraphs) <= 1:
+            return "".join(el.itertext())
     parts: list[str] = []
 
     def rec(e):
@@ -181,8 +187,9 @@ class _Walker:
                 td_path = f"{tr_path}/{tag}[{tag_counts[tag]}]"
                 while c in here:
                     c += 1
-                rs = _span(td.get("rowspan"), len(rows) - r)
-                cs = _span(td.get("colspan"), _MAX_SPAN)
+                rs_attr, cs_attr = td.get("rowspan"), td.get("colspan")
+                rs = 1 if rs_attr is None else _span(rs_attr, len(rows) - r)
+                cs = 1 if cs_attr is None else _span(cs_attr, _MAX_SPAN)
                 self.cells += rs * cs
                 if self.cells > _MAX_CELLS:
                     raise ParseError("table too large")
