@@ -154,6 +154,24 @@ def test_farm_planted_reports_name_agency_year_and_are_trusted(farm_results):
         assert got["status"] == "ok", (url, got["reason"])
 
 
+def test_farm_checks_agree_with_the_farms_own_and_results_validate(farm_results):
+    """The farm computes the 勾稽关系 of what it published; the parser must find the same, in order."""
+    from farm.reports import consistency_checks
+
+    schema = json.loads((Path(__file__).resolve().parents[2] / "parsers" / "report-schema.json").read_text())
+    import jsonschema
+
+    inconsistent = 0
+    for _fmt, url, report, got in farm_results:
+        jsonschema.validate(got, schema)
+        if report["expected"] is None:
+            continue
+        want = consistency_checks(report["expected"])
+        assert got["checks"] == want, url
+        inconsistent += any(not c["ok"] for c in want)
+    print(f"\nfarm: {inconsistent} planted reports publish totals that do not add up, all flagged")
+
+
 def test_farm_image_only_documents_say_so(farm):
     seen = 0
     for report in farm.manifest["reports"]:
