@@ -11,13 +11,33 @@ import re
 import unicodedata
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
+from pathlib import Path
 
-# Characters that only occur in traditional writing, common in these reports. Three or more of them
-# in a document means it is traditional and is converted with OpenCC t2s.
-_TRADITIONAL_MARKERS = frozenset(
+# Characters that OpenCC's t2s changes (from its own TSCharacters dictionary, minus those that are
+# also ordinary simplified characters). One in a cell, or three in a document, means traditional.
+_TRADITIONAL_FALLBACK = frozenset(
     "開關為報與機處結數務這項會個國時們說過還對發經義學體實現間問題無從區總進應給條門見長專業東車鄉縣網計"
-    "請單號歷統讓認據產約證覽權員辦資訊護審議聯環規範準劃療衛醫藥稅財營經濟農業鐵線險雙寫復訴訟擔負責級"
+    "請單號歷統讓認據產約證覽權員辦資訊護審議聯環規範準劃療衛醫藥稅財營經濟農業鐵線險雙寫訴訟擔負責級"
 )
+
+
+def _traditional_markers() -> frozenset[str]:
+    try:
+        import opencc
+
+        path = Path(opencc.__file__).parent / "dictionary" / "TSCharacters.txt"
+        chars = set()
+        for line in path.read_text(encoding="utf-8").splitlines():
+            key, _, values = line.partition("\t")
+            if len(key) == 1 and values and key not in values.split():
+                chars.add(key)
+        # keep out characters that are also everyday simplified (t2s would map them in context only)
+        return frozenset(chars - set("著乾藉麼甚于後台面干里系发制历冲"))
+    except (ImportError, OSError):
+        return _TRADITIONAL_FALLBACK
+
+
+_TRADITIONAL_MARKERS = _traditional_markers()
 
 _TONED = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüńňǹḿ"
 # A pinyin gloss right after a CJK character: 陽(yáng), 報(bào). Needs a tone mark (or ü) so that

@@ -183,3 +183,23 @@ def test_farm_image_only_documents_say_so(farm):
                 assert got["table3"] is None and got["table4"] is None
                 seen += 1
     assert seen, "the farm planted no image-only report"
+
+
+def test_farm_traditional_pinyin_mirrors_read_like_their_originals(farm):
+    """繁体 + pinyin mirror copies (a look-alike the crawler rejects) still parse to the original's cells."""
+    by_page = {}
+    for report in farm.manifest["reports"]:
+        by_page[report["page_url"].split("://", 1)[1]] = report
+    compared = 0
+    for look in farm.manifest["lookalikes"]:
+        if look.get("kind") != "mirror" or not look.get("same_as"):
+            continue
+        original = by_page.get(look["same_as"].split("://", 1)[1])
+        if original is None or original["expected"] is None or original["tables_from"] != original["page_url"]:
+            continue
+        content_type, data = farm.farm.raw_document(look["url"])
+        got = parse_report(data, url=look["url"], content_type=content_type)
+        right, total, wrong = score(original["expected"], got)
+        assert not wrong, (look["url"], wrong[:10])
+        compared += 1
+    assert compared, "the farm has no mirror of an inline-HTML report"
