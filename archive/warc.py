@@ -217,18 +217,23 @@ class WarcFileWriter:
         file_name = self._name
         offset, length = self._emit(headers, response_block, HTTP_RESPONSE_TYPE, "response")
 
+        self._write_request(url, request_block, when, resp_id, ip_address)
+        return WarcLocation(file_name, offset, length, resp_id, payload_digest, block_digest, when)
+
+    def _write_request(self, url: str, request_block: bytes, when: str, concurrent_to: str,
+                       ip_address: str | None = None) -> None:
+        """The ``request`` record that goes with a response or revisit record."""
         _, req_payload = split_http_head(request_block)
-        req_headers = self._common("request", self._record_id(), when, url)
+        headers = self._common("request", self._record_id(), when, url)
         if ip_address:
-            req_headers.append(("WARC-IP-Address", ip_address))
-        req_headers += [
-            ("WARC-Concurrent-To", resp_id),
+            headers.append(("WARC-IP-Address", ip_address))
+        headers += [
+            ("WARC-Concurrent-To", concurrent_to),
             ("WARC-Payload-Digest", sha1_digest(req_payload)),
             ("WARC-Block-Digest", sha1_digest(request_block)),
             ("Content-Type", HTTP_REQUEST_TYPE),
         ]
-        self._emit(req_headers, request_block, HTTP_REQUEST_TYPE, "request")
-        return WarcLocation(file_name, offset, length, resp_id, payload_digest, block_digest, when)
+        self._emit(headers, request_block, HTTP_REQUEST_TYPE, "request")
 
     def write_resource(
         self,
@@ -287,15 +292,7 @@ class WarcFileWriter:
         file_name = self._name
         offset, length = self._emit(headers, response_head, HTTP_RESPONSE_TYPE, "revisit")
         if request_block is not None:
-            _, req_payload = split_http_head(request_block)
-            req_headers = self._common("request", self._record_id(), when, url)
-            req_headers += [
-                ("WARC-Concurrent-To", rec_id),
-                ("WARC-Payload-Digest", sha1_digest(req_payload)),
-                ("WARC-Block-Digest", sha1_digest(request_block)),
-                ("Content-Type", HTTP_REQUEST_TYPE),
-            ]
-            self._emit(req_headers, request_block, HTTP_REQUEST_TYPE, "request")
+            self._write_request(url, request_block, when, rec_id)
         return WarcLocation(file_name, offset, length, rec_id, payload_digest, block_digest, when)
 
 

@@ -31,6 +31,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 DELAY = 0.25  # seconds between two requests to one host, for every crawler here
+WGET_LIMIT = 240.0  # wget is sequential; its rate is measured over at most this long
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -45,14 +46,18 @@ def _peak_rss_mb(pid: int, stop: threading.Event, box: list) -> None:
         stop.wait(0.2)
 
 
-def run_measured(argv: list[str], env: dict) -> tuple[float, float, subprocess.CompletedProcess]:
-    """(seconds, peak RSS MB of the process itself, completed process)."""
+def run_measured(argv: list[str], env: dict, limit: float | None = None) -> tuple[float, float, subprocess.CompletedProcess]:
+    """(seconds, peak RSS MB of the process itself, completed process); stopped after ``limit`` s."""
     started = time.perf_counter()
     proc = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     stop, box = threading.Event(), [0.0]
     watcher = threading.Thread(target=_peak_rss_mb, args=(proc.pid, stop, box), daemon=True)
     watcher.start()
-    out, err = proc.communicate()
+    try:
+        out, err = proc.communicate(timeout=limit)
+    except subprocess.TimeoutExpired:
+        proc.terminate()  # the process this benchmark started, by its own handle
+        out, err = proc.communicate()
     stop.set()
     elapsed = time.perf_counter() - started
     return elapsed, box[0], subprocess.CompletedProcess(argv, proc.returncode, out, err)
@@ -82,14 +87,14 @@ def wget_crawl(urls: list[str], out: Path, env: dict, domains: list[str]) -> dic
             f"--wait={DELAY}", "--tries=2", "--timeout=30", "--warc-file=" + str(out / "wget"), "--no-warc-compression",
             "--directory-prefix=" + str(out / "files"), "--input-file=" + str(out / "urls.txt"),
             "--execute=robots=on", "--reject-regex=/gate/big5/|jsearchfront"]
-    elapsed, rss, proc = run_measured(argv, env)
+    elapsed, rss, proc = run_measured(argv, env, limit=WGET_LIMIT)
     responses = 0
     warc = out / "wget.warc"
     if warc.exists():
         with open(warc, "rb") as fh:
             responses = fh.read().count(b"WARC-Type: response")
     return {"seconds": round(elapsed, 2), "responses": responses, "pages_per_s": round(responses / elapsed, 2),
-            "peak_rss_mb": round(rss, 1), "exit": proc.returncode}
+            "peak_rss_mb": round(rss, 1), "exit": proc.returncode, "stopped_at_limit": elapsed >= WGET_LIMIT}
 
 
 def farm_ceiling(proxy: str, urls: list[str], seconds: float = 5.0) -> dict:

@@ -1,13 +1,15 @@
 """Retries that honour Retry-After (429/503), bounded, slowing the whole host down meanwhile.
 
 Scrapy's RetryMiddleware retries at once; a portal that says "come back in 5 s" gets its wish:
-the host's download slot waits that long before the next request (AutoThrottle then eases it
-back). A Retry-After beyond NIANBAO_RETRY_AFTER_MAX is not waited for: the answer stands as an
+the host's download slot waits that long before the next request (and is restored when the
+host answers again). A 429/503 without Retry-After delays only its own retry
+(NIANBAO_RETRY_AFTER_DEFAULT). A Retry-After beyond NIANBAO_RETRY_AFTER_MAX is not waited for: the answer stands as an
 error.
 """
 
 from __future__ import annotations
 
+import asyncio
 import email.utils
 import time
 
@@ -56,16 +58,23 @@ class RetryAfterMiddleware(RetryMiddleware):
             if slot is not None:
                 slot.delay = delay
 
-    def process_response(self, request: Request, response: Response, spider=None) -> Request | Response:
+    async def process_response(self, request: Request, response: Response, spider=None) -> Request | Response:
         if request.meta.get("dont_retry") or response.status not in (429, 503):
             if response.status < 400:
                 self._restore_host(request)
             return super().process_response(request, response)
-        wait = retry_after_seconds(response.headers.get("Retry-After"), self.default_wait)
+        asked = response.headers.get("Retry-After")
+        wait = retry_after_seconds(asked, self.default_wait)
         if wait > self.max_wait:
             return response  # not waited for; the spider's errback records the error
-        self._slow_host(request, wait)
-        return self._retry(request, f"HTTP {response.status}, Retry-After {wait:g}s") or response
+        retry = self._retry(request, f"HTTP {response.status}, Retry-After {wait:g}s")
+        if retry is None:
+            return response
+        if asked is not None:
+            self._slow_host(request, wait)  # the host asked for a pause: the whole host waits
+        else:
+            await asyncio.sleep(wait)  # no ask: this request backs off; the host's slot stays free
+        return retry
 
     def _slow_host(self, request: Request, wait: float) -> None:
         engine = getattr(self.crawler, "engine", None)

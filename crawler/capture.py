@@ -30,8 +30,7 @@ class CaptureMiddleware:
         exchange = request.meta.pop(EXCHANGE_KEY, None)
         if exchange is None:
             return response
-        if self.enabled:
-            self.recorder.capture(request, exchange)
+        self.recorder.capture(request, exchange, archive=self.enabled)
         status = response.status
         if request.url.endswith("/robots.txt") and not nb(request):
             self.recorder.record(request, "robots", reason=f"robots.txt HTTP {status}")
@@ -46,8 +45,8 @@ class CaptureMiddleware:
 
     def process_exception(self, request: Request, exception: Exception, spider=None) -> None:
         exchange = request.meta.pop(EXCHANGE_KEY, None)
-        if exchange is not None and exchange.response_head and self.enabled:
-            self.recorder.capture(request, exchange)
+        if exchange is not None and exchange.response_head:
+            self.recorder.capture(request, exchange, archive=self.enabled)
             self.recorder.record(request, "error", reason=failure_reason(exception))
         return None
 

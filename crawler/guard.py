@@ -66,6 +66,7 @@ class PrivateAddressGuard:
             try:
                 infos = await asyncio.get_running_loop().getaddrinfo(host, None, type=socket.SOCK_STREAM)
             except OSError:
+                self._cache[host] = []
                 return None  # the download will fail and be recorded as a DNS error
             addresses = self._cache[host] = sorted({info[4][0] for info in infos})
         bad = [a for a in addresses if is_private_address(a)]

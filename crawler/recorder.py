@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import os
-from collections import Counter, defaultdict
+from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -157,24 +157,34 @@ class CrawlRecorder:
             summary.pagination.add(pagination)
 
     # -- capture ---------------------------------------------------------------------------------
-    def capture(self, request: Request, ex: RawExchange) -> WarcLocation | None:
-        """Archive one exchange; remember where it went on the request."""
+    def capture(self, request: Request, ex: RawExchange, *, archive: bool = True) -> WarcLocation | None:
+        """Archive one exchange; remember where it went on the request.
+
+        ``archive=False`` (benchmarks only) notes the answer without writing WARC records.
+        """
         if not ex.response_head:
             return None
-        loc = self.warc.write_exchange(ex.url, ex.request_block, ex.response_block, ip_address=ex.ip_address,
-                                       date=ex.started, truncated=ex.truncated)
         ctype = ex.header(b"content-type")
         capture = {
             "status": ex.status,
             "content_type": ctype.decode("latin-1") if ctype else None,
+            "fetched_at": ex.started.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+            "method": ex.method,
+        }
+        if not archive:
+            request.meta[CAPTURE] = dict(capture, request_key=id(request))
+            request.meta.pop(LOGGED, None)
+            self.totals["captures"] += 1
+            return None
+        loc = self.warc.write_exchange(ex.url, ex.request_block, ex.response_block, ip_address=ex.ip_address,
+                                       date=ex.started, truncated=ex.truncated)
+        capture.update({
             "payload_digest": loc.payload_digest,
             "warc_file": loc.warc_file,
             "warc_offset": loc.warc_offset,
             "warc_length": loc.warc_length,
             "warc_record_id": loc.warc_record_id,
-            "fetched_at": ex.started.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
-            "method": ex.method,
-        }
+        })
         # meta is copied onto retries and redirects: a capture belongs to this request object only
         request.meta[CAPTURE] = dict(capture, request_key=id(request))
         request.meta.pop(LOGGED, None)
@@ -195,12 +205,12 @@ class CrawlRecorder:
         capture = request.meta.get(CAPTURE) or {}
         if capture.get("request_key") != id(request):
             capture = {}
-        if capture:
+        if capture.get("warc_record_id"):
             self.pending.pop(capture["warc_record_id"], None)
         entry = self._entry(url or request.url, meta, capture, role=role, reason=reason, title=title,
                             agency=agency, year=year, status=status)
         entry.setdefault("method", request.method)
-        return self._write(entry, meta)
+        return self.write_entry(entry, meta)
 
     def _entry(self, url: str, meta: dict, capture: dict, **verdict) -> dict:
         entry = {
@@ -223,7 +233,8 @@ class CrawlRecorder:
             entry["status"] = verdict["status"]
         return entry
 
-    def _write(self, entry: dict, meta: dict) -> dict:
+    def write_entry(self, entry: dict, meta: dict) -> dict:
+        """One log line, counted in the totals and the portal's summary."""
         line = self.log.write(**entry)
         role = line["role"]
         self.totals[role] += 1
@@ -244,17 +255,17 @@ class CrawlRecorder:
     def hold(self, request: Request) -> None:
         """The spider will classify this capture later (at the end of the crawl)."""
         capture = request.meta.get(CAPTURE) or {}
-        if capture.get("request_key") == id(request):
+        self.totals["reports_found"] += 1
+        if capture.get("request_key") == id(request) and capture.get("warc_record_id"):
             self.pending.pop(capture["warc_record_id"], None)
             self.held[capture["warc_record_id"]] = True
-            self.totals["reports_found"] += 1
 
     def flush_pending(self) -> None:
         for _record_id, pend in list(self.pending.items()):
             meta = pend["meta"]
             capture = {k: v for k, v in pend.items() if k not in ("url", "meta")}
             role = "robots" if pend["url"].endswith("/robots.txt") else "other"
-            self._write(self._entry(pend["url"], meta, capture, role=role, reason="not classified by the spider"),
+            self.write_entry(self._entry(pend["url"], meta, capture, role=role, reason="not classified by the spider"),
                         meta)
         self.pending.clear()
 
@@ -331,9 +342,3 @@ class CrawlRecorder:
 
         return [e for e in read_log(self.log.path) if e["role"] == "report" and e.get("warc_record_id")]
 
-
-def by_role(entries: list[dict]) -> dict[str, list[dict]]:
-    out: dict[str, list[dict]] = defaultdict(list)
-    for e in entries:
-        out[e["role"]].append(e)
-    return out

@@ -43,8 +43,8 @@ RETRY_TIMES = 2
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
 # Longest Retry-After we wait (seconds); longer asks are recorded as errors, not waited for.
 NIANBAO_RETRY_AFTER_MAX = 60.0
-# Retry-After assumed when a 429/503 gives none (seconds).
-NIANBAO_RETRY_AFTER_DEFAULT = 2.0
+# Back-off of a retried 429/503 that gives no Retry-After (seconds; that request only).
+NIANBAO_RETRY_AFTER_DEFAULT = 1.0
 
 # --- limits ----------------------------------------------------------------------------------
 # Whole-request time limit (seconds) and connect limit.
@@ -100,8 +100,9 @@ DOWNLOAD_HANDLERS = {
     "https": "crawler.handler.RawHttpDownloadHandler",
 }
 DOWNLOADER_MIDDLEWARES = {
-    # refuse private destinations before anything is sent
-    "crawler.guard.PrivateAddressGuard": 50,
+    # refuse private destinations before anything is sent; after HttpProxyMiddleware (750) has
+    # set meta["proxy"], so names are never looked up when a proxy is configured
+    "crawler.guard.PrivateAddressGuard": 760,
     # Scrapy's cookie middleware would download the public-suffix list: ours uses the bundled one
     "scrapy.downloadermiddlewares.cookies.CookiesMiddleware": None,
     "crawler.cookies.OfflineCookiesMiddleware": 700,

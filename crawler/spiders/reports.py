@@ -140,7 +140,7 @@ class ReportsSpider(Spider):
             mirror = self._mirror_reason(seed, host)
             if mirror:
                 self.recorder.portal(seed.url, seed.agency)
-                self.recorder._write({"url": seed.url, "role": "other", "reason": mirror, "status": None,
+                self.recorder.write_entry({"url": seed.url, "role": "other", "reason": mirror, "status": None,
                                       "seed_agency": seed.agency, "seed_url": seed.url},
                                      {"seed_url": seed.url, "seed_agency": seed.agency})
                 continue
@@ -225,7 +225,7 @@ class ReportsSpider(Spider):
         self.trap_noted.add((host, key))
         entry = {"url": url, "role": "other", "reason": reason, "parent_url": parent, "status": None,
                  "seed_agency": ctx.get("seed_agency"), "seed_url": ctx.get("seed_url")}
-        self.recorder._write(entry, ctx)
+        self.recorder.write_entry(entry, ctx)
 
     def _follow(self, url: str, ctx: dict, *, kind: str, parent: str, title: str | None = None, **kw):
         if not self._admit(url, ctx, kind, parent):
