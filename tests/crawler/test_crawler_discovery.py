@@ -167,3 +167,30 @@ def test_seed_robots_override_needs_a_reason(tmp_path):
     path.write_text("agency,url,robots\n某县人民政府,http://www.x.gov.cn/,ignore\n", encoding="utf-8")
     with pytest.raises(SeedError, match="without a reason"):
         read_seeds(path)
+
+
+def test_guard_never_resolves_names_behind_a_proxy_and_refuses_private_literals(monkeypatch):
+    import asyncio
+
+    from scrapy import Request
+    from scrapy.exceptions import IgnoreRequest
+
+    from crawler import settings
+    from crawler.guard import PrivateAddressGuard
+
+    mws = settings.DOWNLOADER_MIDDLEWARES
+    assert mws["crawler.guard.PrivateAddressGuard"] > 750  # after HttpProxyMiddleware sets meta["proxy"]
+    guard = PrivateAddressGuard(False)
+
+    async def no_dns(*args, **kwargs):
+        raise AssertionError("a name was looked up although a proxy is configured")
+
+    async def scenario():
+        monkeypatch.setattr(asyncio.get_running_loop(), "getaddrinfo", no_dns)
+        proxied = Request("http://www.example-county.gov.cn/", meta={"proxy": "http://127.0.0.1:8899"})
+        assert await guard.process_request(proxied) is None
+        for url in ("http://127.0.0.1:8080/", "http://10.0.0.7/", "http://[::1]/"):
+            with pytest.raises(IgnoreRequest, match="private-address"):
+                await guard.process_request(Request(url, meta={"proxy": "http://127.0.0.1:8899"}))
+
+    asyncio.run(scenario())
