@@ -41,6 +41,7 @@ def run(args: argparse.Namespace) -> int:
 
     print(f"demo: generating the simulated portals (seed {args.seed})", flush=True)
     farm = build_farm(args.seed)
+    farm.prerender()  # every document now (DOCs in one LibreOffice run), so the crawl never waits on it
     server = FarmServer(farm)
     server.start()
     try:
