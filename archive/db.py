@@ -264,24 +264,32 @@ def _long_table(db, name: str, outer: str, inner: str, value_type: str, outer_la
 
 
 def _views(db) -> None:
-    existing = set(db.view_names())
-    if "table3_wide" not in existing:
-        cols = ",\n  ".join(f"max(case when col = '{c}' then value end) as [{c}]" for c in TABLE3_COLUMNS)
-        db.create_view("table3_wide", f"""
+    cols = ",\n  ".join(f"max(case when col = '{c}' then value end) as [{c}]" for c in TABLE3_COLUMNS)
+    order = " ".join(f"when '{code}' then {i}" for i, code in enumerate(TABLE3_ROWS))
+    _ensure_view(db, "table3_wide", f"""
 select report_id, row, row_label,
   {cols}
-from table3 group by report_id, row order by report_id, cast(replace(row, '.', '') as integer)""")
-    if "latest_reports" not in existing:
-        db.create_view("latest_reports", """
+from table3 group by report_id, row order by report_id, case row {order} end""")
+    _ensure_view(db, "latest_reports", """
 select f.report_id, f.agency, f.province, f.city, f.level, f.adcode, f.year, f.parse_status,
   f.applications, f.granted, f.partly_granted, f.refused, f.cannot_provide, f.reviews, f.lawsuits,
   f.fees, f.checks_failed, r.title, r.url, r.document_url, r.format, r.published, r.archived
 from report_figures f join reports r on r.id = f.report_id where f.is_latest = 1""")
-    if "failed_checks" not in existing:
-        db.create_view("failed_checks", """
+    _ensure_view(db, "failed_checks", """
 select c.report_id, r.agency, r.year, c."check", c."where", c."left", c."right", c.source,
   c.other_report_id, r.url, r.archived
 from checks c join reports r on r.id = c.report_id where c.ok = 0""")
+
+
+def _ensure_view(db, name: str, select: str) -> None:
+    """Create the view, or replace it when its definition changed (views hold no data)."""
+    sql = f"CREATE VIEW [{name}] AS {select}"
+    row = db.execute("select sql from sqlite_master where type = 'view' and name = ?", [name]).fetchone()
+    if row and row[0] == sql:
+        return
+    if row:
+        db.execute(f"drop view [{name}]")
+    db.execute(sql)
 
 
 def _meta(db, key: str) -> str | None:

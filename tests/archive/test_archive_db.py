@@ -190,3 +190,15 @@ def test_agency_name_prefers_the_fuller_of_parse_and_log():
     assert _more_specific("益阳市人民政府办公室", "益阳市人民政府") == "益阳市人民政府办公室"
     assert _more_specific(None, "湘乡市信访局") == "湘乡市信访局"
     assert _more_specific("湘乡市信访局", None) == "湘乡市信访局"
+
+
+def test_table3_wide_lists_rows_in_printed_order(database):
+    parsed = expected("yiyang-city-office-2023")
+    agency_id = adb.save_agency(database, parsed["agency"])
+    adb.save_report(database, report_row("r1", agency_id, parsed["agency"], 2023), parsed)
+    rows = [r[0] for r in database.execute("select row from table3_wide where report_id = 'r1'")]
+    assert rows == [code for code in adb.TABLE3_ROWS if parsed["table3"].get(code)]
+    total = database.execute("select total from table3_wide where report_id = 'r1' and row = '3.7'").fetchone()[0]
+    assert total == parsed["table3"]["3.7"]["total"]
+    adb.ensure_schema(database)  # again: the views are left alone when unchanged
+    assert [r[0] for r in database.execute("select row from table3_wide where report_id = 'r1'")] == rows
