@@ -117,8 +117,7 @@ def build(directory: Path | str, *, parse: ParseFn | None = None, parser_version
     progress = progress or Progress()
     seeds = load_seeds(seeds_path, directory)
     logs = sorted((directory / "crawls").glob("*/log.jsonl"))
-    database = sqlite_utils.Database(directory / DB_NAME)
-    archive_db.ensure_schema(database)
+    database = _open(directory / DB_NAME, progress)
 
     plans = []
     for log in logs:
@@ -193,6 +192,21 @@ def build(directory: Path | str, *, parse: ParseFn | None = None, parser_version
     stats.statuses = dict(database.execute("select parse_status, count(*) from reports group by 1").fetchall())
     database.close()
     return stats
+
+
+def _open(path: Path, progress: Progress) -> sqlite_utils.Database:
+    """The database, made afresh when it was built with another schema (it is derived: rebuild it)."""
+    if path.exists():
+        database = sqlite_utils.Database(path)
+        found = (archive_db.schema_version(database) if "meta" in database.table_names() else None)
+        database.close()
+        if found != str(archive_db.SCHEMA_VERSION):
+            progress.stream.write(f"build: {path.name} has schema {found}, this build writes "
+                                  f"{archive_db.SCHEMA_VERSION}: rebuilding it from the WARC files\n")
+            path.unlink()
+    database = sqlite_utils.Database(path)
+    archive_db.ensure_schema(database)
+    return database
 
 
 # --- crawl logs -----------------------------------------------------------------------------

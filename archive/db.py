@@ -297,6 +297,10 @@ def _meta(db, key: str) -> str | None:
     return row[0] if row else None
 
 
+def schema_version(db) -> str | None:
+    return _meta(db, "schema_version")
+
+
 def _set_meta(db, key: str, value: str) -> None:
     db["meta"].upsert({"key": key, "value": value}, pk="key")
 

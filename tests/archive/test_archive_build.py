@@ -230,3 +230,17 @@ def test_parallel_parsing_builds_the_same_database(built, tmp_path):
     def norm(rows):  # built_at is the wall clock of each build
         return [(t, r) for t, r in rows if t != "crawls"]
     assert norm(dump(serial / "nianbao.db")) == norm(dump(directory / "nianbao.db"))
+
+
+def test_a_database_of_another_schema_is_rebuilt(tmp_path):
+    first_crawl(tmp_path)
+    old = sqlite_utils.Database(tmp_path / "nianbao.db")
+    old["meta"].insert({"key": "schema_version", "value": "0"}, pk="key")
+    old["reports"].insert({"id": "stale", "text": "an old layout"}, pk="id")
+    old.close()
+    stream = io.StringIO()
+    build(tmp_path, progress=Progress(stream=stream), workers=1)
+    database = sqlite_utils.Database(tmp_path / "nianbao.db")
+    assert "rebuilding it" in stream.getvalue()
+    assert database.execute("select count(*) from reports where id = 'stale'").fetchone()[0] == 0
+    assert database.execute("select count(*) from reports").fetchone()[0] > 5
