@@ -208,9 +208,15 @@ def classify_label(text: str) -> Label | None:
                         rest = rest[: -len(word)]
                         break
                 else:
+                    # the head of a group label whose tail wrapped onto the next row ("本年度办理结")
+                    if len(rest) >= 2 and any(w.startswith(rest) for w in _GROUP_PREFIX_WORDS):
+                        rest = ""
                     break
             if not rest:
                 return label
+            if len(rest) <= 4 and len(suffix) >= 6:
+                # the tail of a wrapped group label glued in front ("予公开" + 属于三类内部事务信息)
+                return Label(label.kind, label.code, label.template, exact=False)
     if key.startswith("其他处理") and key[len("其他处理") :] == "其他":
         return Label("t3_row", "3.6.3")
     if key.endswith("总计") and key[:-2] in ("", "本年度办理结果"):

@@ -13,10 +13,11 @@ import io
 import logging
 
 from parsers.extracted import Extracted, ParseError
-from parsers.normalize import normalize_cell
+from parsers.normalize import NUMBER, classify_value, normalize_cell
 from parsers.tables import BLOCK_END, ROW_END, Cell
 
 MAX_PAGES = 200
+_LINE_GAP = 3.5  # points between two lines of one wrapped cell (a row gap is wider)
 
 for _name in ("pdfminer", "pdfplumber"):
     logging.getLogger(_name).setLevel(logging.ERROR)
@@ -121,7 +122,12 @@ def _page(page, pno: int, stream: list, lines: list[str]) -> None:
 
 
 def _words_as_rows(page, pno: int, stream: list, lines: list[str]) -> None:
-    """No ruling lines: words on one baseline form a row, each word a cell."""
+    """No ruling lines: words on one baseline form a row, each word a cell.
+
+    A label wrapped over several lines in its cell sits on lines of its own above and below the
+    numbers (vertically centred). Such text-only lines, left of the numbers and packed closely
+    (a line gap, not a row gap), are joined to the label of the nearest row of numbers.
+    """
     words = page.extract_words(x_tolerance=1.5, y_tolerance=2, keep_blank_chars=False)
     rows: list[list[dict]] = []
     for w in sorted(words, key=lambda w: (round(w["top"]), w["x0"])):
@@ -131,11 +137,71 @@ def _words_as_rows(page, pno: int, stream: list, lines: list[str]) -> None:
             rows.append([w])
     for row in rows:
         row.sort(key=lambda w: w["x0"])
-        texts = []
-        for w in row:
-            t = normalize_cell(w["text"])
-            stream.append(Cell(t, {"page": pno, "bbox": _bbox((w["x0"], w["top"], w["x1"], w["bottom"]))},
-                               int(w["x0"] // 10)))
-            texts.append(t)
+    texts = [[normalize_cell(w["text"]) for w in row] for row in rows]
+    first_number = []
+    for row, ts in zip(rows, texts, strict=True):
+        xs = [w["x0"] for w, t in zip(row, ts, strict=True) if classify_value(t)[0] == NUMBER]
+        first_number.append(min(xs) if xs else None)
+    tops = [min(w["top"] for w in row) for row in rows]
+    bottoms = [max(w["bottom"] for w in row) for row in rows]
+    attach: dict[int, list[int]] = {}
+    attached: set[int] = set()
+    for i, row in enumerate(rows):
+        if first_number[i] is not None:
+            continue
+        best = None
+        for step in (-1, 1):
+            j, prev = i + step, i
+            while 0 <= j < len(rows):
+                gap = tops[max(j, prev)] - bottoms[min(j, prev)]
+                if gap > _LINE_GAP:
+                    break
+                if first_number[j] is not None:
+                    if max(w["x1"] for w in row) < first_number[j]:
+                        dist = abs((tops[i] + bottoms[i]) - (tops[j] + bottoms[j]))
+                        if best is None or dist < best[0]:
+                            best = (dist, j)
+                    break
+                prev, j = j, j + step
+        if best is not None:
+            attach.setdefault(best[1], []).append(i)
+            attached.add(i)
+    for i, row in enumerate(rows):
+        if i in attached:
+            continue
+        if first_number[i] is None or i not in attach:
+            for w, t in zip(row, texts[i], strict=True):
+                stream.append(Cell(t, {"page": pno, "bbox": _bbox((w["x0"], w["top"], w["x1"], w["bottom"]))},
+                                   int((w["x0"] + w["x1"]) / 2)))
+            stream.append(ROW_END)
+            lines.append(" ".join(texts[i]))
+            continue
+        # a row of numbers with its wrapped label: label pieces in reading order, then the cells
+        members = sorted([*attach[i], i], key=lambda k: tops[k])
+        label_words = [(w, t) for k in members for w, t in zip(rows[k], texts[k], strict=True)
+                       if k != i or w["x0"] < first_number[i]]
+        label = _column_text(label_words)
+        box = (min(w["x0"] for w, _ in label_words), min(w["top"] for w, _ in label_words),
+               max(w["x1"] for w, _ in label_words), max(w["bottom"] for w, _ in label_words))
+        stream.append(Cell(label, {"page": pno, "bbox": _bbox(box)}, int((box[0] + box[2]) / 2)))
+        for w, t in zip(row, texts[i], strict=True):
+            if w["x0"] >= first_number[i]:
+                stream.append(Cell(t, {"page": pno, "bbox": _bbox((w["x0"], w["top"], w["x1"], w["bottom"]))},
+                                   int((w["x0"] + w["x1"]) / 2)))
         stream.append(ROW_END)
-        lines.append(" ".join(texts))
+        lines.append(label + " " + " ".join(t for w, t in zip(row, texts[i], strict=True) if w["x0"] >= first_number[i]))
+
+
+def _column_text(words: list[tuple[dict, str]]) -> str:
+    """Label pieces read column by column (a group label beside an item label), top to bottom."""
+    columns: list[list] = []  # [x0, x1, [(top, x0, text)]]
+    for w, t in sorted(words, key=lambda wt: wt[0]["x0"]):
+        for col in columns:
+            if w["x0"] < col[1] and w["x1"] > col[0]:
+                col[0], col[1] = min(col[0], w["x0"]), max(col[1], w["x1"])
+                col[2].append((w["top"], w["x0"], t))
+                break
+        else:
+            columns.append([w["x0"], w["x1"], [(w["top"], w["x0"], t)]])
+    columns.sort(key=lambda c: c[0])
+    return "".join(t for col in columns for _, _, t in sorted(col[2]))

@@ -120,6 +120,7 @@ class Recognized:
     saw_t3: bool = False
     saw_t4: bool = False
     units: dict = field(default_factory=dict)  # Table 2 money columns printed in 元 instead of 万元
+    empty_rows: dict = field(default_factory=dict)  # (table, code) -> label cell of a row with no cells
 
 
 def recognize(stream: list) -> Recognized:
@@ -133,7 +134,13 @@ def recognize(stream: list) -> Recognized:
         nonlocal current
         c = current
         current = None
-        if c is None or not c.has_values():
+        if c is None:
+            return
+        if not c.has_values():
+            if not c.weak and c.target in ("t2", "t3"):
+                # A printed row label with no cell after it: blank cells where blanks are invisible
+                # (a PDF without ruling lines, a text rendering that drops empty cells).
+                rec.empty_rows.setdefault((c.target, c.code), c.label_cell)
             return
         if c.weak and not any(isinstance(i, Cell) and i.kind == NUMBER for i in c.items):
             return
@@ -263,6 +270,7 @@ class RowReading:
     alternatives: list[list[Cell]] = field(default_factory=list)
     problem: str | None = None  # "short", "long", "ambiguous", "glued_ambiguous", "split_number"
     detail: dict = field(default_factory=dict)
+    partial: list[Cell] = field(default_factory=list)  # the cells of a short row, for column alignment
 
 
 def fit_row(items: list, n: int, identity=None) -> RowReading:
@@ -304,7 +312,7 @@ def fit_row(items: list, n: int, identity=None) -> RowReading:
                 return RowReading(cells=splits[0])
             if splits:
                 return RowReading(alternatives=splits[:MAX_CANDIDATES], problem="glued_ambiguous")
-    return RowReading(problem="short", detail={"cells": [c.text for c in acc]})
+    return RowReading(problem="short", detail={"cells": [c.text for c in acc]}, partial=acc)
 
 
 def _merge_candidates(cells: list[Cell], identity) -> list[dict]:
@@ -445,6 +453,43 @@ def _anchor_choice(readings: dict[str, RowReading]) -> None:
                 r.cells, r.problem, r.alternatives = chosen[0], None, []
 
 
+def _align_short(readings: dict[str, RowReading], n: int, warnings: list, table: str) -> None:
+    """Place the cells of a short row by the columns of the table's complete rows.
+
+    Where blank cells leave no trace (a PDF without ruling lines, a row whose trailing <td>s are
+    omitted), the column a number stands in says which cell it is; the others are blank.
+    """
+    complete = [r.cells for r in readings.values() if r.cells and all(c.col is not None for c in r.cells)]
+    if len(complete) < 2:
+        return
+    centers = []
+    for i in range(n):
+        cols = sorted(cells[i].col for cells in complete)
+        centers.append(cols[len(cols) // 2])
+    if any(b <= a for a, b in zip(centers, centers[1:], strict=False)):
+        return
+    tolerance = min((b - a for a, b in zip(centers, centers[1:], strict=False)), default=1) / 2
+    for code, r in readings.items():
+        if r.problem != "short" or not r.partial or any(c.col is None for c in r.partial):
+            continue
+        placed: dict[int, Cell] = {}
+        for cell in r.partial:
+            pos = min(range(n), key=lambda i, cell=cell: abs(centers[i] - cell.col))
+            if abs(centers[pos] - cell.col) > tolerance or pos in placed:
+                placed = {}
+                break
+            placed[pos] = cell
+        if not placed:
+            continue
+        ref = r.partial[0].prov
+        r.cells = [placed.get(i) or Cell("", {**ref, "inferred_blank": True, "col": centers[i]}, centers[i])
+                   for i in range(n)]
+        r.problem = None
+        warnings.append({"code": "aligned_by_column", "table": table, "row": code,
+                         "message": f"{table} row {code}: {n - len(placed)} blank cell(s) placed by column position",
+                         "blank_columns": [i for i in range(n) if i not in placed]})
+
+
 def build_tables(rec: Recognized, year: int | None) -> Tables:
     out = Tables()
     out.warnings.extend(rec.warnings)
@@ -471,6 +516,13 @@ def build_tables(rec: Recognized, year: int | None) -> Tables:
         t2_readings = {code: fit_row(entry[1], len(t2_codes[code]), None)
                        for code, entry in real_t2.items() if code in t2_codes}
         _anchor_choice(t2_readings)
+        for (target, code), label_cell in rec.empty_rows.items():
+            if target == "t2" and code in t2_codes and code not in t2_readings:
+                t2_readings[code] = RowReading(
+                    cells=[Cell("", {**label_cell.prov, "inferred_blank": True})] * len(t2_codes[code]))
+                real_t2[code] = (label_cell, [])
+                out.warnings.append({"code": "row_without_cells", "table": t2_key, "row": code,
+                                     "message": f"{t2_key} row {code} is printed with no cells: read as blank"})
         for code, columns in t2_codes.items():
             entry = real_t2.get(code)
             if entry is None:
@@ -510,6 +562,13 @@ def build_tables(rec: Recognized, year: int | None) -> Tables:
         for code, (_label_cell, items) in real_t3.items():
             readings[code] = fit_row(items, 7, t3_row_identity)
         _anchor_choice(readings)
+        _align_short(readings, 7, out.warnings, "table3")
+        for (target, code), label_cell in rec.empty_rows.items():
+            if target == "t3" and code not in readings:
+                readings[code] = RowReading(cells=[Cell("", {**label_cell.prov, "inferred_blank": True})] * 7)
+                real_t3[code] = (label_cell, [])
+                out.warnings.append({"code": "row_without_cells", "table": "table3", "row": code,
+                                     "message": f"table3 row {code} is printed with no cells: read as blank"})
         table3: dict = {}
         prov3: dict = {}
         for code in T3_ROWS:

@@ -381,7 +381,7 @@ def to_xls(report: dict) -> bytes:
 FONT_PATH = "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc"
 
 
-def to_pdf(report: dict, *, page_break_in_table3: bool = True) -> bytes:
+def to_pdf(report: dict, *, page_break_in_table3: bool = True, ruled: bool = True) -> bytes:
     """A ruled PDF like the ones portals publish, with a CJK font embedded.
 
     Table 3 is long enough to run over a page, so a row may be split by the page break.
@@ -432,9 +432,9 @@ def to_pdf(report: dict, *, page_break_in_table3: bool = True) -> bytes:
             else:
                 widths = [total / width] * width
             t = Table(data, colWidths=widths, repeatRows=0, splitByRow=1)
+            grid_style = [("GRID", (0, 0), (-1, -1), 0.5, colors.black)] if ruled else []
             t.setStyle(TableStyle([("FONTNAME", (0, 0), (-1, -1), "WQY"), ("FONTSIZE", (0, 0), (-1, -1), 7),
-                                   ("GRID", (0, 0), (-1, -1), 0.5, colors.black),
-                                   ("VALIGN", (0, 0), (-1, -1), "MIDDLE"), *spans]))
+                                   *grid_style, ("VALIGN", (0, 0), (-1, -1), "MIDDLE"), *spans]))
             story.append(t)
     out = io.BytesIO()
     doc = SimpleDocTemplate(out, pagesize=A4, leftMargin=40, rightMargin=40, topMargin=40, bottomMargin=40,

@@ -4,7 +4,8 @@ In the manner of trafilatura's tests/eval_gate.py: a corpus, a score per format,
 in this file. The floors are 100% (cell-exact, nulls included): any regression fails the suite.
 The corpus is the five real seed reports as text, and those same values rendered into HTML
 (rowspan/colspan, GBK, split tables, layout wrappers), DOCX (merged cells), XLSX, XLS, PDF (ruled,
-CJK font, Table 3 over a page break) and DOC, plus a 2019-template report in every format.
+CJK font, Table 3 over a page break; and unruled, with wrapped labels) and DOC, plus a
+2019-template report in every format.
 """
 
 from __future__ import annotations
@@ -63,6 +64,8 @@ def corpus():
             yield "html", name, options, F.render("html", report, **options), report
         for fmt in ("docx", "xlsx", "xls", "pdf"):
             yield fmt, name, None, F.render(fmt, report), report
+        # a PDF without ruling lines: cells are words, wrapped labels are joined, blanks placed by column
+        yield "pdf", name, {"ruled": False}, F.render("pdf", report, ruled=False), report
     old = F.report_2019(seeds["yangquan-city-2023"])
     for fmt in ("html", "docx", "xlsx", "xls", "pdf"):
         yield fmt, "2019-template", None, F.render(fmt, old), old
