@@ -108,7 +108,8 @@ class CrawlRecorder:
             warcinfo={
                 "operator": settings.get("NIANBAO_OPERATOR"),
                 "isPartOf": f"nianbao crawl {self.crawl_id}",
-                "http-header-user-agent": settings.get("USER_AGENT"),
+                "http-header-user-agent": (settings.get("USER_AGENT") or "").replace(
+                    "{contact}", settings.get("NIANBAO_CONTACT_URL") or ""),
                 "robots": "obey" if settings.getbool("ROBOTSTXT_OBEY") else "ignore",
                 "description": "government information disclosure annual reports (政府信息公开工作年度报告)",
             },
