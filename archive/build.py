@@ -52,7 +52,8 @@ class BuildStats:
     captures: int = 0
     reports_seen: int = 0
     reports_parsed: int = 0
-    reports_unchanged: int = 0
+    reports_unchanged: int = 0  # same bytes as a version already built: not parsed
+    reports_same_content: int = 0  # new bytes, parsed, but saying what a version already built says
     not_reports: int = 0
     errors: int = 0
     bad_log_lines: int = 0
@@ -307,14 +308,10 @@ def build_report(database, directory: Path, crawl_id: str, page_entry: tuple[int
     line, page = page_entry
     report_id = version_key(page, attachments)
     page_capture = capture_id(crawl_id, line)
-    existing = database.execute("select parser_version, fetched_at from reports where id = ?",
-                                [report_id]).fetchone()
+    existing = database.execute("select parser_version from reports where id = ?", [report_id]).fetchone()
     if existing and existing[0] == parser_version:
         stats.reports_unchanged += 1
-        _link_captures(database, report_id, crawl_id, line, attachments)
-        if (page.get("fetched_at") or "") > (existing[1] or ""):
-            database["reports"].update(report_id, {"last_seen_at": page.get("fetched_at"),
-                                                   "last_seen_crawl": crawl_id})
+        _seen_again(database, report_id, crawl_id, line, page, attachments)
         return report_id
 
     candidates = [(page_capture, page)] + [(capture_id(crawl_id, ln), a) for ln, a in attachments]
@@ -374,9 +371,33 @@ def build_report(database, directory: Path, crawl_id: str, page_entry: tuple[int
         report["fetched_at"], report["crawl_id"] = min((first[0] or "", first[1]), (report["fetched_at"] or "", crawl_id))
         report["last_seen_at"], report["last_seen_crawl"] = max((first[2] or "", first[3]),
                                                                 (report["last_seen_at"] or "", crawl_id))
+    report["content_digest"] = content_digest(parsed, status, text)
+    if not existing:
+        # New bytes, same report: a page whose counter or layout changed but whose report did not
+        # is the version already archived, seen again, not a new version.
+        same = database.execute("select id from reports where url = ? and content_digest = ? and parser_version = ?",
+                                [report["url"], report["content_digest"], parser_version]).fetchone()
+        if same:
+            stats.reports_same_content += 1
+            _seen_again(database, same[0], crawl_id, line, page, attachments)
+            return same[0]
     archive_db.save_report(database, report, parsed if status in ("ok", "partial") else None)
     _link_captures(database, report_id, crawl_id, line, attachments)
     return report_id
+
+
+def content_digest(parsed: dict, status: str, text: str | None) -> str:
+    """What the report says (tables, agency, year, status, text), whatever bytes carried it."""
+    keys = ("agency", "year", "template", "table2", "table2_2019", "table3", "table4")
+    content = json.dumps({k: parsed.get(k) for k in keys}, sort_keys=True, ensure_ascii=False, default=str)
+    return archive_db.stable_id(content, status, text or "", size=40)
+
+
+def _seen_again(database, report_id: str, crawl_id: str, line: int, page: dict, attachments) -> None:
+    _link_captures(database, report_id, crawl_id, line, attachments)
+    last = database.execute("select last_seen_at from reports where id = ?", [report_id]).fetchone()[0]
+    if (page.get("fetched_at") or "") > (last or ""):
+        database["reports"].update(report_id, {"last_seen_at": page.get("fetched_at"), "last_seen_crawl": crawl_id})
 
 
 def _link_captures(database, report_id, crawl_id, line, attachments) -> None:

@@ -28,6 +28,7 @@ def run(args: argparse.Namespace) -> int:
     stats = build(directory, seeds_path=args.seeds, workers=args.workers)
     print(f"nianbao build: {directory / DB_NAME}: {stats.crawls_built} of {stats.crawls_seen} crawl logs built, "
           f"{stats.captures} captures, {stats.reports_parsed} reports parsed, {stats.reports_unchanged} unchanged, "
+          f"{stats.reports_same_content} re-served unchanged, "
           f"{stats.not_reports} not reports, {stats.errors} errors, {stats.bad_log_lines} bad log lines, "
           f"{stats.seconds:.1f}s; reports by status: {stats.statuses}")
     if args.json:

@@ -18,7 +18,7 @@ import sqlite_utils
 
 from archive import gazetteer
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 # Value columns are declared ANY (NUMERIC affinity): counts stay integers, 万元 amounts may be decimals.
 #: Bump when `segment` changes: the contentless search index is then rebuilt from scratch.
 SEGMENTER_VERSION = 1
@@ -184,11 +184,11 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
              "warc_file": str, "warc_offset": int, "warc_length": int, "warc_record_id": str,
              "payload_digest": str, "content_type": str, "document_capture_id": str,
              "fetched_at": str, "crawl_id": str, "last_seen_at": str, "last_seen_crawl": str,
-             "archived": str, "warnings": str, "text_length": int},
+             "archived": str, "warnings": str, "text_length": int, "content_digest": str},
             pk="id",
             foreign_keys=[("agency_id", "agencies", "id"), ("crawl_id", "crawls", "id")],
         )
-        for cols in (["agency_id", "year"], ["year"], ["parse_status"], ["is_latest", "year"], ["url"],
+        for cols in (["agency_id", "year"], ["year"], ["parse_status"], ["is_latest", "year"], ["url", "content_digest"],
                      ["province"], ["level"]):
             db["reports"].create_index(cols)
     if "report_texts" not in tables:

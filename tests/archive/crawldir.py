@@ -294,12 +294,18 @@ def first_crawl(directory: Path) -> dict[str, Capture]:
 
 
 def second_crawl(directory: Path, first: dict[str, Capture]) -> dict[str, Capture]:
-    """Crawl 2 (a week later): one new report, and the 益阳 report page again, unchanged (a revisit record)."""
+    """Crawl 2 (a week later): one new report, the 益阳 report page again, unchanged (a revisit record), and
+    the county page again with new bytes but the same report."""
     crawl = CrawlWriter(Path(directory), "20240308T000000Z", datetime(2024, 3, 8, tzinfo=UTC))
     got: dict[str, Capture] = {}
     title = "益阳市人民政府办公室2023年政府信息公开工作年度报告"
     got["yiyang"] = crawl.revisit(first["yiyang"], agency="益阳市人民政府办公室", year=2023, title=title,
                                   seed_agency="益阳市人民政府", seed_url=f"{YIYANG}/")
+    # The GBK county page again: new bytes (a visit counter), the same report.
+    county = first["county"]
+    got["county"] = crawl.fetch(county.url, county.body.replace(b"</body>", b"<!-- visits: 1234 --></body>"),
+                                county.content_type, role="report", year=2023, title=county.entry["title"],
+                                seed_agency="某某县人民政府", seed_url=f"{COUNTY}/")
     yq_title = "阳泉市人民政府2023年政府信息公开工作年度报告"
     got["yangquan"] = crawl.fetch(f"{YANGQUAN}/zwgk/ndbg/202402/t20240201_2.html",
                                   report_html(yq_title, seed_text("yangquan-city-2023")).encode(),

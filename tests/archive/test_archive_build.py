@@ -144,15 +144,21 @@ def test_incremental_build_adds_the_new_crawl_only(tmp_path):
     build(tmp_path, progress=quiet())
     database = sqlite_utils.Database(tmp_path / "nianbao.db")
     before = {r[0]: r[1:] for r in database.execute("select id, rowid, parser_version, fetched_at from reports")}
-    second_crawl(tmp_path, first)
+    second = second_crawl(tmp_path, first)
     stats = build(tmp_path, progress=quiet())
-    assert (stats.crawls_built, stats.reports_parsed, stats.reports_unchanged) == (1, 1, 1)
+    assert (stats.crawls_built, stats.reports_parsed, stats.reports_unchanged, stats.reports_same_content) == (1, 2, 1, 1)
     after = {r[0]: r[1:] for r in database.execute("select id, rowid, parser_version, fetched_at from reports")}
-    assert len(after) == len(before) + 1  # 阳泉 is new; 益阳 was seen again unchanged
+    assert len(after) == len(before) + 1  # 阳泉 is new; 益阳 (same bytes) and the county (same report) seen again
     assert all(after[k] == v for k, v in before.items())
     seen = database.execute("select last_seen_crawl from reports where agency = '益阳市人民政府办公室' and year = 2023"
                             ).fetchone()[0]
     assert seen == "20240308T000000Z"
+    county = database.execute("select count(*), max(last_seen_crawl) from reports where url = ?",
+                              [second["county"].url]).fetchone()
+    assert county == (1, "20240308T000000Z")
+    linked = database.execute("select count(distinct report_id), count(*) from captures where url = ?",
+                              [second["county"].url]).fetchone()
+    assert linked == (1, 2)  # both captures belong to the one report version
     assert database.execute("select count(*) from crawls").fetchone()[0] == 2
 
 
@@ -164,7 +170,9 @@ def test_new_parser_version_reparses_and_replaces_derived_rows(built, tmp_path, 
     counts = {t: database[t].count for t in ("reports", "table2", "table3", "table4", "checks")}
     monkeypatch.setattr(parsers, "PARSER_VERSION", parsers.PARSER_VERSION + "+next")
     stats = build(copy, progress=quiet())
-    assert stats.reports_parsed == counts["reports"] + stats.not_reports
+    assert stats.reports_parsed >= counts["reports"] + stats.not_reports  # every version parsed again
+    assert stats.reports_parsed + stats.reports_unchanged == stats.reports_seen
+    assert stats.reports_same_content == 1  # the county page's second capture
     assert {t: database[t].count for t in counts} == counts  # replaced, not appended
     for table in ("reports", "table2", "table3", "table4", "checks"):
         versions = {r[0] for r in database.execute(f"select distinct parser_version from {table}")}
