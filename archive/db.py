@@ -127,7 +127,7 @@ def segment(text: str | None) -> str:
     """
     if not text:
         return ""
-    text = gazetteer._to_simplified(unicodedata.normalize("NFKC", text))
+    text = gazetteer.to_simplified(unicodedata.normalize("NFKC", text))
     out: list[str] = []
     for match in _TOKEN_RE.finditer(text):
         run = match.group()
@@ -149,7 +149,7 @@ def fts_query(query: str | None) -> str:
         if not tokens:
             continue
         # A trailing single Han character is not a token of its own inside a longer run: prefix it.
-        last_run = _TOKEN_RE.findall(gazetteer._to_simplified(unicodedata.normalize("NFKC", word)))[-1]
+        last_run = _TOKEN_RE.findall(gazetteer.to_simplified(unicodedata.normalize("NFKC", word)))[-1]
         prefix = " *" if _HAN_RE.match(last_run) and len(last_run) == 1 else ""
         phrases.append('"' + " ".join(tokens) + '"' + prefix)
     return " AND ".join(phrases) if phrases else '"nianbao-empty-query"'

@@ -54,7 +54,7 @@ def normalise_name(name: str | None) -> str:
         return ""
     text = unicodedata.normalize("NFKC", name)
     text = _WS_RE.sub("", text)
-    return _to_simplified(text)
+    return to_simplified(text)
 
 
 @lru_cache(maxsize=1)
@@ -66,7 +66,7 @@ def _converter():
     return opencc.OpenCC("t2s")
 
 
-def _to_simplified(text: str) -> str:
+def to_simplified(text: str) -> str:
     conv = _converter()
     return conv.convert(text) if conv else text
 

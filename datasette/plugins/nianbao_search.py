@@ -14,7 +14,7 @@ from __future__ import annotations
 import unicodedata
 
 from archive.db import fts_query
-from archive.gazetteer import _to_simplified
+from archive.gazetteer import to_simplified
 from datasette import hookimpl
 
 SNIPPET_CONTEXT = 40
@@ -24,11 +24,11 @@ def snippet(text: str | None, query: str | None, context: int = SNIPPET_CONTEXT)
     """The text around the first search word found, the word in 【】."""
     if not text or not query:
         return None
-    words = [_to_simplified(unicodedata.normalize("NFKC", w.strip('"'))) for w in query.split()]
+    words = [to_simplified(unicodedata.normalize("NFKC", w.strip('"'))) for w in query.split()]
     words = [w for w in words if w]
     for haystack in (text, None):  # as written first; folding a whole report is slow, so only if needed
         if haystack is None:
-            haystack = _to_simplified(unicodedata.normalize("NFKC", text))
+            haystack = to_simplified(unicodedata.normalize("NFKC", text))
         at, word = next(((haystack.find(w), w) for w in words if haystack.find(w) >= 0), (-1, ""))
         if at >= 0:
             start, end = max(0, at - context), min(len(text), at + len(word) + context)
