@@ -132,6 +132,8 @@ _SECTION_HEADINGS = {
     "政府信息公开行政复议行政诉讼": 4,
     "因政府信息公开被申请行政复议行政诉讼情况": 4,
     "存在的主要问题及改进情况": 5,
+    "政府信息公开工作存在的主要问题及改进情况": 5,
+    "存在的主要问题及改进措施": 5,
     "其他需要报告的事项": 6,
 }
 
@@ -181,6 +183,7 @@ LABELS = _build()
 _SUFFIXES = sorted(
     ((k, v) for k, v in LABELS.items() if v.kind in ("t3_row",) and len(k) >= 4), key=lambda kv: -len(kv[0])
 )
+_PREFIXABLE = [(k, v) for k, v in LABELS.items() if v.kind in ("t3_row", "t2_row") and len(k) >= 10]
 _GROUP_PREFIX_WORDS = ("本年度办理结果", "不予公开", "无法提供", "不予处理", "其他处理")
 _FUZZY = [
     (k, v, frozenset(k)) for k, v in LABELS.items() if v.kind in ("t3_row", "t2_header", "t2_row", "section") and len(k) >= 4
@@ -217,6 +220,12 @@ def classify_label(text: str) -> Label | None:
             if len(rest) <= 4 and len(suffix) >= 6:
                 # the tail of a wrapped group label glued in front ("予公开" + 属于三类内部事务信息)
                 return Label(label.kind, label.code, label.template, exact=False)
+    # The first part of a label broken by a page break: a long prefix of exactly one row label.
+    if len(key) >= 8:
+        hits = {(lab.kind, lab.code) for cand, lab in _PREFIXABLE if cand.startswith(key) and len(cand) > len(key)}
+        if len(hits) == 1:
+            kind, code = hits.pop()
+            return Label(kind, code, exact=False)
     if key.startswith("其他处理") and key[len("其他处理") :] == "其他":
         return Label("t3_row", "3.6.3")
     if key.endswith("总计") and key[:-2] in ("", "本年度办理结果"):

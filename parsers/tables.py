@@ -60,6 +60,7 @@ class _Marker:
 ROW_END = _Marker("ROW_END")
 BLOCK_END = _Marker("BLOCK_END")
 
+_HEADING = re.compile(r"^\s*[一二三四五六七八九十]{1,2}\s*[、.．]")
 _TRAILING_NUMBERS = re.compile(r"^(.*?[^\d\s.,+\-])\s*((?:[-+]?\d[\d.,]*\s*)+)$")
 _NUMBERS_ONLY = re.compile(r"^(?:[-+]?\d[\d.,]*\s+)+[-+]?\d[\d.,]*$")
 
@@ -102,6 +103,7 @@ class _Collector:
     label_cell: Cell
     items: list = field(default_factory=list)
     weak: bool = False  # only counts if a number follows (总计/其他 read as row labels)
+    broken: bool = False  # the label went on after a page or table break
 
     def has_values(self) -> bool:
         return any(isinstance(i, Cell) for i in self.items)
@@ -163,6 +165,14 @@ def recognize(stream: list) -> Recognized:
             # Unknown text. A heading or paragraph ends a table; a stray fragment (the rest of a
             # label broken by a page) does not stop a row that has no values yet.
             if current is not None and not current.has_values() and len(item.text) <= 40:
+                continue
+            if (current is not None and current.target != "t4" and len(item.text) <= 60
+                    and (current.broken or BLOCK_END in current.items) and not _HEADING.match(item.text)
+                    and not any(isinstance(i, Cell) and i.kind == NUMBER for i in current.items)):
+                # The rest of a label broken by a page or table break: the empty cells before the
+                # break were the label's row on the first page; its numbers follow this fragment.
+                current.items = []
+                current.broken = True
                 continue
             if current is not None and current.target == "t4" and len(item.text) <= 12:
                 close()

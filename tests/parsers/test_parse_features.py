@@ -188,3 +188,22 @@ def test_provenance_per_format(seeds):
     assert {"table", "row", "col"} <= set(docx)
     xlsx = parse_report(F.render("xlsx", report))["provenance"]["table3"]["4"]["total"]
     assert {"sheet", "row", "col"} <= set(xlsx)
+
+
+@pytest.mark.parametrize("values_after_break", [False, True])
+def test_label_broken_by_a_page_break(seeds, values_after_break):
+    """A row whose label runs over a page (table) break, with its numbers before or after the break."""
+    report = seeds["liuyang-city-2023-traditional-pinyin"]
+    page = F.render("html", report).decode()
+    label = "2.申请人逾期未按收费通知要求缴纳费用、行政机关不再处理其政府信息公开申请"
+    at = page.index(label)
+    start, end = page.rindex("<tr>", 0, at), page.index("</tr>", at) + 5
+    values = [f"<td>{report['table3']['3.6.2'][k]}</td>" for k in F.T3_COLS]
+    blanks = ["<td></td>"] * len(values)
+    first, second = (blanks, values) if values_after_break else (values, blanks)
+    broken = ("<tr><td>2.申请人逾期未按收费通知要求缴纳费用、</td>" + "".join(first) + "</tr></tbody></table>"
+              "<p>- 3 -</p><table><tbody><tr><td></td><td></td><td>行政机关不再处理其政府信息公开申请</td>"
+              + "".join(second) + "</tr>")
+    result = parse_report((page[:start] + broken + page[end:]).encode())
+    assert result["table3"] == report["table3"]
+    assert result["status"] == "ok"
