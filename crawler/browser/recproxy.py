@@ -186,7 +186,7 @@ class RecordingProxy:
             return False
         token = next((v.decode("latin-1") for k, v in headers if k.lower() == TOKEN_HEADER), None)
         out_headers = [(k, v) for k, v in headers if k.lower() not in _HOP_BY_HOP and k.lower() != b"host"]
-        reason = self.permit(url, token)
+        reason = "browser: request not tied to a page (browser housekeeping)" if token is None else self.permit(url, token)
         if reason:
             writer.write(_error_response(403, reason))
             await writer.drain()

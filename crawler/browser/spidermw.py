@@ -1,7 +1,7 @@
 """Spider middleware: a list page that yields nothing to follow but is built by its scripts is
 fetched again with the browser (once per URL), so the links the scripts write are followed too.
 
-It looks at what the spider made of the plain response: article, list or column requests mean
+It looks at what the spider made of the plain response: article or list requests mean
 the page was read without a browser; none, on a 年报 column or list page that renders itself
 client-side (crawler.browser.detect), means it was not.
 """
@@ -18,7 +18,13 @@ from crawler.browser.service import BROWSER_META, VIA
 from crawler.discovery import columns, pages
 from crawler.recorder import nb
 
-FOLLOWED_KINDS = {"article", "list", "column"}
+FOLLOWED_KINDS = {"article", "list"}
+
+
+def leads_on(item) -> bool:
+    """A request that reads further into the page's content: an article or a list page (column
+    links are not counted: breadcrumbs and navigation point at columns on every page)."""
+    return isinstance(item, Request) and nb(item).get("kind") in FOLLOWED_KINDS
 
 
 class ClientRenderDetector:
@@ -35,7 +41,7 @@ class ClientRenderDetector:
     def process_spider_output(self, response: Response, result, spider=None):
         followed = 0
         for item in result:
-            if isinstance(item, Request) and nb(item).get("kind") in FOLLOWED_KINDS:
+            if leads_on(item):
                 followed += 1
             yield item
         request = self.render_request(response, followed)
@@ -45,7 +51,7 @@ class ClientRenderDetector:
     async def process_spider_output_async(self, response: Response, result, spider=None):
         followed = 0
         async for item in result:
-            if isinstance(item, Request) and nb(item).get("kind") in FOLLOWED_KINDS:
+            if leads_on(item):
                 followed += 1
             yield item
         request = self.render_request(response, followed)
