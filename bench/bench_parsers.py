@@ -2,8 +2,9 @@
 
 The corpus is every planted report document of the simulated portals (farm), in the format it is
 published in, plus the five seed reports rendered into each format by the test fixtures. Each
-format is parsed round after round in this one process (so the figure is per core) for at least
-`SECONDS` seconds, and every result is checked to be a report (status ok) so a fast failure
+format is parsed round after round in this one process for at least `SECONDS` seconds; the figure
+per core is parses per CPU-second of this process (the machine is shared, so wall-clock rates
+vary with other load; both are printed), and every result is checked to be a report (status ok) so a fast failure
 cannot pass for speed. Targets: HTML >= 100/s, DOCX >= 50/s, PDF >= 5/s.
 """
 
@@ -63,7 +64,7 @@ def measure(docs: list[tuple[bytes, str | None]]) -> tuple[float, int, int]:
         parse_report(data, content_type=ct)  # warm imports and caches
     done = 0
     bad = 0
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     while True:
         for data, ct in docs:
             result = parse_report(data, content_type=ct)
@@ -71,7 +72,8 @@ def measure(docs: list[tuple[bytes, str | None]]) -> tuple[float, int, int]:
             bad += result["status"] != "ok"
         elapsed = time.perf_counter() - started
         if elapsed >= SECONDS:
-            return done / elapsed, done, bad
+            cpu = time.process_time() - cpu_started
+            return done / cpu, done / elapsed, done, bad
 
 
 def run() -> dict:
@@ -82,12 +84,14 @@ def run() -> dict:
         if not docs[fmt]:
             print(f"  {fmt}: no documents")
             continue
-        rate, done, bad = measure(docs[fmt])
+        rate, wall_rate, done, bad = measure(docs[fmt])
         ok = rate >= target and bad == 0
-        figures[fmt] = {"reports_per_s_per_core": round(rate, 1), "target": target, "documents": len(docs[fmt]),
-                        "parsed": done, "not_ok": bad, "meets_target": ok}
-        print(f"  {fmt:5s} {rate:8.1f} reports/s per core  (target >= {target:g}; {len(docs[fmt])} documents, "
-              f"{done} parses, {bad} not ok) {'OK' if ok else 'BELOW TARGET'}")
+        figures[fmt] = {"reports_per_s_per_core": round(rate, 1), "reports_per_s_wall": round(wall_rate, 1),
+                        "target": target, "documents": len(docs[fmt]), "parsed": done, "not_ok": bad,
+                        "meets_target": ok}
+        print(f"  {fmt:5s} {rate:8.1f} reports/s per core (CPU time; {wall_rate:.1f}/s wall clock)  "
+              f"(target >= {target:g}; {len(docs[fmt])} documents, {done} parses, {bad} not ok) "
+              f"{'OK' if ok else 'BELOW TARGET'}")
     return figures
 
 

@@ -77,10 +77,10 @@ def _text_of(el) -> str:
     """A cell's text; <br>, <p> and <div> inside it become spaces."""
     if len(el) == 0:
         return el.text or ""
-    if el.find(".//br") is None and el.find(".//script") is None and el.find(".//style") is None:
-        paragraphs = el.findall(".//p")
-        if len(paragraphs) <= 1:
-            return "".join(el.itertext())
+    if next(el.iter("br", "script", "style", "div"), None) is None:
+        blocks = el.iter("p")
+        if next(blocks, None) is None or next(blocks, None) is None:
+            return etree.tostring(el, method="text", encoding=str, with_tail=False)
     parts: list[str] = []
 
     def rec(e):
@@ -296,8 +296,8 @@ def extract(data: bytes, charset: str | None = None) -> Extracted:
 def _main_text(root, size: int, lines: list[str]) -> str:
     """The article text via trafilatura (on the tree already parsed), else the walked lines.
 
-    Tables are left out of it: their cells are in the tables, and trafilatura's table handling
-    costs more than the rest of the page together.
+    Data tables (those without tables inside: a layout table keeps its article) are pruned first:
+    their cells are in the tables, and trafilatura spends most of its time on them otherwise.
     """
     if size > TRAFILATURA_MAX_CHARS:
         return "\n".join(lines)
@@ -306,7 +306,7 @@ def _main_text(root, size: int, lines: list[str]) -> str:
 
         extracted = trafilatura.extract(
             root, include_tables=False, include_comments=False, include_images=False, fast=True, deduplicate=False,
-            favor_recall=True,
+            favor_recall=True, prune_xpath="//table[not(.//table)]",
         )
     except Exception:  # noqa: BLE001 - main text is a convenience; the tables do not depend on it
         extracted = None
