@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import shutil
 from collections import OrderedDict
 from dataclasses import dataclass, field
@@ -21,6 +22,62 @@ logger = logging.getLogger(__name__)
 # The brief's flags: no sandbox (containers), no GPU, no phoning home.
 CHROMIUM_ARGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--no-first-run", "--disable-sync")
+
+
+def _stat(pid: int) -> list[str]:
+    try:
+        with open(f"/proc/{pid}/stat", encoding="latin-1") as fh:
+            text = fh.read()
+    except OSError:
+        return []
+    name_end = text.rfind(")")
+    return [text[text.find("(") + 1:name_end], *text[name_end + 2:].split()]
+
+
+def process_name(pid: int) -> str:
+    fields = _stat(pid)
+    return fields[0] if fields else ""
+
+
+def children(pid: int) -> list[int]:
+    """Direct children of a process (Linux /proc)."""
+    out = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            fields = _stat(int(entry))
+            if len(fields) > 2 and fields[2] == str(pid):
+                out.append(int(entry))
+    return out
+
+
+def descendants(pid: int) -> list[int]:
+    out, todo = [], [pid]
+    while todo:
+        kids = children(todo.pop())
+        out.extend(kids)
+        todo.extend(kids)
+    return out
+
+
+def chromium_roots() -> list[int]:
+    """Chromium main processes started under this process (through Playwright's driver)."""
+    return [pid for pid in descendants(os.getpid())
+            if process_name(pid).startswith("chrom") and not process_name(int(_stat(pid)[2])).startswith("chrom")]
+
+
+def tree_rss_bytes(pid: int) -> int:
+    """Resident memory of a process and all its descendants (Chromium's renderers, GPU, …)."""
+    total, todo, seen = 0, [pid], set()
+    while todo:
+        current = todo.pop()
+        if current in seen:
+            continue
+        seen.add(current)
+        fields = _stat(current)
+        if len(fields) > 22:
+            total += int(fields[22]) * os.sysconf("SC_PAGE_SIZE")
+        todo.extend(children(current))
+    return total
 
 
 class BrowserUnavailable(RuntimeError):
@@ -71,6 +128,7 @@ class BrowserSession:
         self._lock = asyncio.Lock()
         self._pw = None
         self._browser = None
+        self._browser_pid: int | None = None
         self._contexts: OrderedDict[str, _Context] = OrderedDict()
         self._cookies: dict[str, list[dict]] = {}
         self.restarts = 0
@@ -81,15 +139,20 @@ class BrowserSession:
         async with self._lock:
             if self._browser is not None and self._browser.is_connected():
                 return self._browser
+            if self._browser is not None:
+                logger.warning("browser: Chromium went away; starting it again")
+                self.restarts += 1
             await self._shutdown()
             from playwright.async_api import async_playwright
 
+            before = set(chromium_roots())
             self._pw = await async_playwright().start()
             self._browser = await self._pw.chromium.launch(
                 executable_path=self.executable, args=self.args, headless=True, handle_sigint=False,
                 handle_sigterm=False, handle_sighup=False,
                 proxy={"server": self.proxy_url, "bypass": "<-loopback>"},
             )
+            self._browser_pid = next((pid for pid in chromium_roots() if pid not in before), None)
             return self._browser
 
     async def restart(self, why: str) -> None:
@@ -117,11 +180,8 @@ class BrowserSession:
             await self._shutdown()
 
     def browser_pid(self) -> int | None:
-        """The Chromium process id (for memory figures), when running."""
-        try:
-            return self._browser._impl_obj._connection._transport._proc.pid  # type: ignore[union-attr]
-        except AttributeError:
-            return None
+        """Chromium's main process id, when running (for memory figures and tests)."""
+        return self._browser_pid if self._browser is not None else None
 
     # -- contexts ----------------------------------------------------------------------------------
     def cookies_for(self, site: str) -> list[dict]:
