@@ -65,6 +65,22 @@ def chromium_roots() -> list[int]:
             if process_name(pid).startswith("chrom") and not process_name(int(_stat(pid)[2])).startswith("chrom")]
 
 
+def tree_pss_bytes(pid: int) -> int:
+    """Proportional set size of a process tree (shared pages divided among their users): what
+    the tree really costs, where summed RSS counts Chromium's shared pages once per process."""
+    total = 0
+    for current in [pid, *descendants(pid)]:
+        try:
+            with open(f"/proc/{current}/smaps_rollup", encoding="latin-1") as fh:
+                for line in fh:
+                    if line.startswith("Pss:"):
+                        total += int(line.split()[1]) * 1024
+                        break
+        except OSError:
+            continue
+    return total
+
+
 def tree_rss_bytes(pid: int) -> int:
     """Resident memory of a process and all its descendants (Chromium's renderers, GPU, …)."""
     total, todo, seen = 0, [pid], set()
@@ -105,7 +121,9 @@ class Rendered:
 @dataclass
 class _Context:
     context: object
-    pages: int = 0
+    pages: int = 0  # pages opened in it so far
+    active: int = 0  # pages open right now
+    retired: bool = False  # no new pages; closed when the last open page is
 
 
 class BrowserSession:
@@ -192,14 +210,12 @@ class BrowserSession:
         ctx = self._contexts.get(site)
         if ctx is not None and ctx.pages >= self.pages_per_context:
             self._contexts.pop(site)
-            with contextlib.suppress(Exception):
-                await ctx.context.close()
+            await self._retire(ctx)
             ctx = None
         if ctx is None:
             while len(self._contexts) >= self.max_contexts:
                 _, old = self._contexts.popitem(last=False)
-                with contextlib.suppress(Exception):
-                    await old.context.close()
+                await self._retire(old)
             context = await browser.new_context(ignore_https_errors=True, user_agent=self.user_agent,
                                                 accept_downloads=False, service_workers="block",
                                                 locale="zh-CN", java_script_enabled=True)
@@ -210,7 +226,21 @@ class BrowserSession:
             ctx = self._contexts[site] = _Context(context)
         self._contexts.move_to_end(site)
         ctx.pages += 1
+        ctx.active += 1
         return ctx
+
+    async def _retire(self, ctx: _Context) -> None:
+        """No new pages in this context; it is closed now if idle, else when its last page closes."""
+        ctx.retired = True
+        if ctx.active <= 0:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(ctx.context.close(), 10)
+
+    async def _release(self, ctx: _Context) -> None:
+        ctx.active -= 1
+        if ctx.retired and ctx.active <= 0:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(ctx.context.close(), 10)
 
     async def _route(self, route) -> None:
         if route.request.resource_type in self.block_types:
@@ -228,14 +258,21 @@ class BrowserSession:
                 await self.restart(f"a page hung: {url}")
                 return Rendered(url, error=f"browser-timeout: no page within {self.page_timeout + self.settle + 15:g} s")
             except Exception as exc:
-                if self._browser is None or not self._browser.is_connected() or "closed" in str(exc).lower():
+                if self._browser is not None and not self._browser.is_connected():
                     await self.restart(f"{type(exc).__name__}: {str(exc)[:120]}")
                 return Rendered(url, error=f"browser-error: {type(exc).__name__}: {str(exc)[:200]}")
 
     async def _render(self, url: str, site: str, token: str, header: str) -> Rendered:
-        from playwright.async_api import Error as PlaywrightError
 
         ctx = await self._context(site)
+        try:
+            return await self._render_in(ctx, url, site, token, header)
+        finally:
+            await self._release(ctx)
+
+    async def _render_in(self, ctx: _Context, url: str, site: str, token: str, header: str) -> Rendered:
+        from playwright.async_api import Error as PlaywrightError
+
         page = await ctx.context.new_page()
         navigations: list[str] = []
         try:
