@@ -102,7 +102,7 @@ def _page(page, pno: int, stream: list, lines: list[str]) -> None:
                 stream.append(ROW_END)
                 lines.append(text)
             continue
-        texts = obj.extract()
+        texts = _cell_texts(obj, page.chars)
         for r, (row, row_text) in enumerate(zip(obj.rows, texts, strict=False)):
             line = []
             emitted = False
@@ -205,3 +205,48 @@ def _column_text(words: list[tuple[dict, str]]) -> str:
             columns.append([w["x0"], w["x1"], [(w["top"], w["x0"], t)]])
     columns.sort(key=lambda c: c[0])
     return "".join(t for col in columns for _, _, t in sorted(col[2]))
+
+
+def _cell_texts(table, chars: list[dict]) -> list[list[str | None]]:
+    """Each cell's text, like Table.extract() but one pass: chars are binned by the cell edges.
+
+    Within a cell, characters on one line (tops within 3 pt) are read left to right, with a space
+    where the gap is wider than 3 pt; lines are joined with a space.
+    """
+    import bisect
+
+    cells = [(r, c, bbox) for r, row in enumerate(table.rows) for c, bbox in enumerate(row.cells) if bbox is not None]
+    xs = sorted({b[0] for _, _, b in cells} | {b[2] for _, _, b in cells})
+    ys = sorted({b[1] for _, _, b in cells} | {b[3] for _, _, b in cells})
+    slot: dict[tuple[int, int], int] = {}
+    for k, (_r, _c, b) in enumerate(cells):
+        for xi in range(bisect.bisect_left(xs, b[0]), bisect.bisect_left(xs, b[2])):
+            for yi in range(bisect.bisect_left(ys, b[1]), bisect.bisect_left(ys, b[3])):
+                slot[(xi, yi)] = k
+    x0, top, x1, bottom = table.bbox
+    found: dict[int, list[dict]] = {}
+    for ch in chars:
+        cx, cy = (ch["x0"] + ch["x1"]) / 2, (ch["top"] + ch["bottom"]) / 2
+        if not (x0 <= cx <= x1 and top <= cy <= bottom):
+            continue
+        k = slot.get((bisect.bisect_right(xs, cx) - 1, bisect.bisect_right(ys, cy) - 1))
+        if k is not None:
+            found.setdefault(k, []).append(ch)
+    out: list[list[str | None]] = [[None] * len(row.cells) for row in table.rows]
+    for k, (r, c, _b) in enumerate(cells):
+        group = sorted(found.get(k, ()), key=lambda ch: (ch["top"], ch["x0"]))
+        lines: list[list[dict]] = []
+        for ch in group:
+            if lines and abs(lines[-1][0]["top"] - ch["top"]) <= 3:
+                lines[-1].append(ch)
+            else:
+                lines.append([ch])
+        parts = []
+        for line in lines:
+            line.sort(key=lambda ch: ch["x0"])
+            text = line[0]["text"]
+            for a, b in zip(line, line[1:], strict=False):
+                text += (" " if b["x0"] - a["x1"] > 3 else "") + b["text"]
+            parts.append(text)
+        out[r][c] = " ".join(parts)
+    return out
