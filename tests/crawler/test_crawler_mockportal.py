@@ -187,6 +187,9 @@ def test_state_cdxj_and_wacz(crawl):
         pages = zf.read("pages/pages.jsonl").decode()
     assert any(n.startswith("archive/") and n.endswith(".warc.gz") for n in names)
     assert "datapackage.json" in names and "t20240125_1.html" in pages
+    check = subprocess.run([str(Path(sys.executable).with_name("wacz")), "validate", "-f", str(wacz)],
+                           capture_output=True, text=True, timeout=120)
+    assert check.returncode == 0 and "is valid" in check.stdout + check.stderr, check.stdout + check.stderr
 
 
 def test_pywb_replays_the_report_page_as_served(crawl, tmp_path):
