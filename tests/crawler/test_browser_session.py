@@ -158,3 +158,63 @@ def test_chromium_renders_lists_records_xhr_downloads_and_recovers(server, tmp_p
     assert out["restarts"] >= 1
     # the browser's User-Agent is the crawler's own choice, never touched by our proxy tag
     assert all("X-Nianbao-Capture" not in h and "x-nianbao-capture" not in h for _, h in httpd.seen)
+
+
+def _service(tmp_path, **overrides):
+    from scrapy.utils.test import get_crawler
+
+    from crawler import settings as module
+    from crawler.browser.service import BrowserService
+
+    values = {k: getattr(module, k) for k in dir(module) if k.isupper()}
+    values.update(NIANBAO_OUT_DIR=str(tmp_path), NIANBAO_BROWSER=True, NIANBAO_CDXJ=False, NIANBAO_WACZ=False,
+                  NIANBAO_BROWSER_SETTLE=1.0, NIANBAO_BROWSER_PAGE_TIMEOUT=5.0, **overrides)
+    return BrowserService.for_crawler(get_crawler(settings_dict=values))
+
+
+@pytest.mark.browser
+def test_service_archives_page_xhr_dom_and_download_and_guards_private_addresses(server, tmp_path, monkeypatch):
+    from scrapy import Request
+    from warcio.archiveiterator import ArchiveIterator
+
+    from archive.crawllog import read_log
+    from crawler.browser.service import BROWSER_META
+
+    base, _ = server
+    for name in ("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+    meta = {BROWSER_META: True, "nb": {"kind": "column", "via": "browser", "scope": "127.0.0.1",
+                                       "seed_url": f"{base}/list", "seed_agency": "某县人民政府"}}
+
+    async def go(service):
+        try:
+            page = await service.fetch(Request(f"{base}/list", meta=dict(meta)))
+            pdf = await service.fetch(Request(f"{base}/doc.pdf", meta=dict(meta)))
+            return page, pdf
+        finally:
+            await service.close()
+
+    service = _service(tmp_path / "ok", NIANBAO_ALLOW_PRIVATE=True)
+    page, pdf = asyncio.run(go(service))
+    service.recorder.close()
+    assert "/a/1.html" in page.text and page.headers[b"X-Nianbao-Via"] == b"browser"
+    assert pdf.body == PDF and pdf.headers[b"Content-Type"] == b"application/pdf"  # the download, whole
+    records = {}
+    for f in (tmp_path / "ok" / "warc").glob("*.warc.gz"):
+        with open(f, "rb") as fh:
+            for rec in ArchiveIterator(fh, no_record_parse=True):
+                records.setdefault(rec.rec_type, []).append(
+                    (rec.rec_headers.get_header("WARC-Target-URI"), rec.rec_headers.get_header("WARC-Record-ID"),
+                     rec.rec_headers.get_header("WARC-Concurrent-To"), rec.raw_stream.read()))
+    responses = {uri.removeprefix(base): (rid, block) for uri, rid, _, block in records["response"]}
+    for path in ("/list", "/api.json", "/doc.pdf"):
+        assert responses[path][1] == RAW[path], path
+    (dom,) = [r for r in records["resource"] if r[0].startswith("urn:nianbao:dom:")]
+    assert dom[2] == responses["/list"][0] and b'<a href="/a/1.html">' in dom[3]
+    log = list(read_log(next((tmp_path / "ok" / "crawls").glob("*/log.jsonl"))))
+    assert {e["via"] for e in log} == {"browser"} and any(e["url"].endswith("/api.json") for e in log)
+
+    guarded = _service(tmp_path / "guarded", NIANBAO_ALLOW_PRIVATE=False)
+    with pytest.raises(Exception, match="no response"):
+        asyncio.run(go(guarded))
+    guarded.recorder.close()
