@@ -35,6 +35,9 @@ from crawler.recorder import CAPTURE, CrawlRecorder, nb
 
 logger = logging.getLogger(__name__)
 
+# A page that keeps asking (a challenge script reloading forever, a polling script) is cut off.
+MAX_EXCHANGES_PER_PAGE = 60
+MAX_SAME_URL_PER_PAGE = 3
 BROWSER_META = "nb_browser"  # request.meta flag: fetch this request with the browser
 VIA = "browser"
 
@@ -125,6 +128,10 @@ class BrowserService:
             domain = nb(job.request).get("scope") or site_key(job.request.url)
             if not scope.in_scope(url, domain):
                 return f"out-of-scope: {host} is outside {domain}"
+            if len(job.exchanges) >= MAX_EXCHANGES_PER_PAGE:
+                return f"page-budget: {MAX_EXCHANGES_PER_PAGE} requests from one page"
+            if sum(1 for ex in job.exchanges if ex.url == url) >= MAX_SAME_URL_PER_PAGE:
+                return f"reload-loop: {url} asked {MAX_SAME_URL_PER_PAGE} times by one page (a challenge not passed)"
         if self.allow_private:
             return None
         ip = literal_ip(host)
