@@ -29,7 +29,7 @@ from typing import Any
 import sqlite_utils
 
 from archive import db as archive_db
-from archive import gazetteer
+from archive import gazetteer, versions
 from archive.replay import ArchiveReadError, read_response
 
 DB_NAME = "nianbao.db"
@@ -185,6 +185,7 @@ def build(directory: Path | str, *, parse: ParseFn | None = None, parser_version
     if plans:
         with database.conn:
             archive_db.mark_latest(database)
+            versions.mark_versions(database, directory)  # revised versions, reports gone from portals
             archive_db.save_cross_year_checks(database)
             archive_db.refresh_figures(database)
         database.execute("pragma optimize")  # planner statistics for the canned queries
@@ -267,7 +268,8 @@ def group_reports(entries: Iterable[tuple[int, dict]]) -> list[tuple[tuple[int, 
 
 
 def _ok_status(status) -> bool:
-    return status is None or 200 <= int(status) < 300
+    """2xx, or 304: an unchanged page whose revisit record leads to the earlier payload."""
+    return status is None or 200 <= int(status) < 300 or int(status) == 304
 
 
 # --- one report -----------------------------------------------------------------------------

@@ -13,7 +13,8 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
-ROLES = ("column", "list", "report", "attachment", "lookalike", "other", "robots", "blocked", "error")
+# `gone`: a report of an earlier crawl no longer on its portal (404/410 or no longer listed)
+ROLES = ("column", "list", "report", "attachment", "lookalike", "other", "robots", "blocked", "error", "gone")
 
 #: the contract's fields, in the order they are written
 FIELDS = (

@@ -172,7 +172,10 @@ class WarcFileWriter:
     def _emit(self, headers: list[tuple[str, str]], block: bytes, content_type: str, rec_type: str) -> tuple[int, int]:
         assert self._fh is not None and self._writer is not None
         status = StatusAndHeaders("", headers, protocol=WARC_VERSION)
-        record = ArcWarcRecord("warc", rec_type, status, io.BytesIO(block), None, content_type, len(block))
+        # warcio writes only parsed HTTP headers for a record typed ``revisit`` (and we hand it none):
+        # typed as a resource here it writes our block; the WARC-Type header above stays ``revisit``
+        as_type = "resource" if rec_type == "revisit" else rec_type
+        record = ArcWarcRecord("warc", as_type, status, io.BytesIO(block), None, content_type, len(block))
         record.payload_length = len(block)
         offset = self._fh.tell()
         self._buffer.seek(0)

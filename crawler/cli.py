@@ -43,6 +43,7 @@ def run(args: argparse.Namespace) -> int:
     settings = Settings()
     settings.setmodule("crawler.settings", priority="project")
     settings.set("NIANBAO_OUT_DIR", str(args.out.resolve()), priority="cmdline")
+    settings.set("NIANBAO_SEEDS", str(args.seeds.resolve()), priority="cmdline")
     if args.allow_private:
         settings.set("NIANBAO_ALLOW_PRIVATE", True, priority="cmdline")
     if args.years:

@@ -93,8 +93,14 @@ class CrawlRecorder:
             raise NotConfigured("NIANBAO_OUT_DIR is not set (nianbao crawl --out DIR / -a out=DIR)")
         self.crawler = crawler
         self.out_dir = Path(out)
-        self.crawl_id = settings.get("NIANBAO_CRAWL_ID") or new_crawl_id()
-        while (self.out_dir / "crawls" / self.crawl_id).exists():  # never mix two crawls' logs
+        self.incremental = None
+        if settings.getbool("NIANBAO_INCREMENTAL") and settings.getbool("NIANBAO_WARC_CAPTURE"):
+            from crawler.incremental import CaptureState
+
+            self.incremental = CaptureState(self.out_dir, crash_at=settings.get("NIANBAO_CRASH_AT") or "")
+        resume_id = self.incremental.resume_id if self.incremental is not None else None
+        self.crawl_id = resume_id or settings.get("NIANBAO_CRAWL_ID") or new_crawl_id()
+        while not resume_id and (self.out_dir / "crawls" / self.crawl_id).exists():  # never mix two crawls' logs
             self.crawl_id = new_crawl_id(datetime.now(UTC)) + f"-{os.getpid()}"
             if (self.out_dir / "crawls" / self.crawl_id).exists():
                 self.crawl_id += "b"
@@ -114,6 +120,8 @@ class CrawlRecorder:
                 "description": "government information disclosure annual reports (政府信息公开工作年度报告)",
             },
         )
+        if self.incremental is not None:  # repair an interrupted run's files, load earlier captures
+            self.incremental.start(self.crawl_id, self.crawl_dir, self.warc, settings.get("NIANBAO_SEEDS"))
         self.log = CrawlLog(self.crawl_dir / "log.jsonl", self.crawl_id)
         self.portals: dict[str, PortalSummary] = {}
         self.pending: dict[str, dict] = {}
@@ -177,8 +185,10 @@ class CrawlRecorder:
             request.meta.pop(LOGGED, None)
             self.totals["captures"] += 1
             return None
-        loc = self.warc.write_exchange(ex.url, ex.request_block, ex.response_block, ip_address=ex.ip_address,
-                                       date=ex.started, truncated=ex.truncated)
+        loc = self.incremental.write(self.warc, request, ex) if self.incremental is not None else None
+        if loc is None:  # new or changed: archived in full (otherwise a revisit record was written)
+            loc = self.warc.write_exchange(ex.url, ex.request_block, ex.response_block, ip_address=ex.ip_address,
+                                           date=ex.started, truncated=ex.truncated)
         capture.update({
             "payload_digest": loc.payload_digest,
             "warc_file": loc.warc_file,
@@ -193,7 +203,19 @@ class CrawlRecorder:
         self.pending[loc.warc_record_id] = {"url": ex.url, "meta": meta, **capture}
         self.totals["captures"] += 1
         self.totals["bytes"] += len(ex.response_wire)
+        if self.incremental is not None:
+            self.incremental.captured(self.warc, request, ex, loc)
         return loc
+
+    def restore(self, request: Request, done: dict) -> None:
+        """A resumed crawl's exchange served from the archive: the log points at the record it holds."""
+        capture = {"status": done["status"], "content_type": done.get("content_type"), "fetched_at": done.get("date"),
+                   "method": request.method, "payload_digest": done.get("payload_digest"),
+                   "warc_file": done["warc_file"], "warc_offset": done["offset"], "warc_length": done["length"],
+                   "warc_record_id": done["record_id"]}
+        request.meta[CAPTURE] = dict(capture, request_key=id(request))
+        request.meta.pop(LOGGED, None)
+        self.pending[done["record_id"]] = {"url": request.url, "meta": nb(request), **capture}
 
     def record(self, request: Request, role: str, *, reason: str | None = None, title: str | None = None,
                agency: str | None = None, year: int | None = None, status: int | None = None,
@@ -236,6 +258,8 @@ class CrawlRecorder:
 
     def write_entry(self, entry: dict, meta: dict) -> dict:
         """One log line, counted in the totals and the portal's summary."""
+        if self.incremental is not None and self.incremental.already_logged(entry):
+            return entry  # a resumed crawl: the interrupted run wrote this line already
         line = self.log.write(**entry)
         role = line["role"]
         self.totals[role] += 1
@@ -313,10 +337,13 @@ class CrawlRecorder:
             return
         self.closed = True
         self.flush_pending()
+        incremental = self.incremental.finish(self) if self.incremental is not None else None
         self.log.close()
         self.warc.close()
         self.save_state()
         summary = self.summary()
+        if incremental is not None:
+            summary["incremental"] = incremental
         files = [self.warc_dir / f for f in self.warc.files]
         if self.do_cdxj and files:
             try:
@@ -336,6 +363,8 @@ class CrawlRecorder:
                 logger.exception("WACZ package failed")
                 summary["wacz_error"] = repr(exc)
         write_json_atomic(self.crawl_dir / "summary.json", summary)
+        if self.incremental is not None:
+            self.incremental.ended()
         self.final_summary = summary
 
     def _report_pages(self) -> list[dict]:

@@ -93,6 +93,14 @@ NIANBAO_OPERATOR = "nianbao maintainers"
 # Build a CDXJ index and a WACZ package at the end of the crawl.
 NIANBAO_CDXJ = True
 NIANBAO_WACZ = True
+# Incremental re-crawl into an existing DIR (crawler.incremental): conditional requests, revisit
+# records for unchanged payloads, `gone` lines for vanished reports, and resuming a killed crawl.
+NIANBAO_INCREMENTAL = True
+# The seed list of this crawl (set by `nianbao crawl`/the spider; kept in DIR/state/current.json).
+NIANBAO_SEEDS = ""
+# Tests only: ``kind:N`` makes the crawl SIGKILL itself at the Nth capture or log line
+# (kinds: capture, mid-record, between-records, log; see crawler.incremental). Never set in production.
+NIANBAO_CRASH_AT = ""
 # Seconds between progress lines.
 NIANBAO_PROGRESS_INTERVAL = 30.0
 
@@ -147,6 +155,8 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.blocking.BlockPageMiddleware": 585,
     # JS challenges logged `blocked` and handed to the browser; browser cookies join plain requests
     "crawler.browser.router.BrowserRouter": 590,
+    # conditional requests; 304s and a resumed crawl's own exchanges answered from the archive
+    "crawler.incremental.IncrementalMiddleware": 980,
     # nearest the downloader: archive the raw exchange before decompression or redirects
     "crawler.capture.CaptureMiddleware": 990,
 }

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from farm import content, hostile
@@ -239,7 +240,7 @@ class Farm:
 
 
 def plan_portal(spec: PortalSpec, seed: int, seeds_by_name: dict[str, content.PlantedReport],
-                as_of: dt.date | None = None) -> Portal:
+                as_of: dt.date | None = None, edit: Callable[[Portal], None] | None = None) -> Portal:
     rng = random.Random(f"{seed}:{spec.host}")
     cls = FAMILIES[spec.family]
     opts = spec.options
@@ -331,6 +332,8 @@ def plan_portal(spec: PortalSpec, seed: int, seeds_by_name: dict[str, content.Pl
     if as_of is not None:  # the portal as it stood that day: later items are not published yet
         for col in portal.all_columns():
             col.articles = [a for a in col.articles if a.published <= as_of]
+    if edit is not None:  # a later spring's changes (farm.nextyear): revisions, removals
+        edit(portal)
     for name in spec.hostile:
         hostile.prepare(portal, name)
     portal.build()
@@ -339,14 +342,15 @@ def plan_portal(spec: PortalSpec, seed: int, seeds_by_name: dict[str, content.Pl
     return portal
 
 
-def build_farm(seed: int = 20240101, as_of: dt.date | None = None) -> Farm:
+def build_farm(seed: int = 20240101, as_of: dt.date | None = None,
+               edit: Callable[[Portal], None] | None = None) -> Farm:
     """Every portal; with `as_of`, only what was published by that day (same URLs and bytes).
 
     Two farms of one seed at two dates model two springs of the same web: pages that did not
     change are byte-identical (same ETag/Last-Modified), lists and columns gained the new items.
     """
     seeds_by_name = {r.seed_name: r for r in content.seed_reports()}
-    portals = [plan_portal(spec, seed, seeds_by_name, as_of) for spec in SPECS]
+    portals = [plan_portal(spec, seed, seeds_by_name, as_of, edit) for spec in SPECS]
     from farm.portals.mirror import MirrorPortal
 
     liuyang = next(p for p in portals if p.host == "www.liuyang.gov.cn")

@@ -1,0 +1,485 @@
+"""The spring re-crawl: fetch only what is new, and resume a crawl that was killed.
+
+What earlier crawls captured is known by *request key* (method, URL, digest of a POST body):
+the payload digest, the validators (ETag / Last-Modified) and where the record is. It lives in
+``DIR/state/captures.jsonl``, a cache of the WARC files: a crawl missing from it is re-read from
+its WARC files, which stay the source of truth.
+
+* **Conditional requests.** A GET whose URL answered 200 before carries ``If-None-Match`` /
+  ``If-Modified-Since``. A 304 is archived as a ``revisit`` record (server-not-modified profile)
+  pointing at the original capture, and the spider gets the original response rebuilt from the
+  archive, so it walks the page as before without downloading it.
+* **Identical payloads.** A 200 whose payload digest equals the earlier capture's (lists and APIs
+  without validators) is archived as a ``revisit`` record (identical-payload-digest profile).
+  Revisits are GETs and stand alone, without a request record: a revisit costs ~450 bytes, which
+  is what makes a re-crawl of unchanged portals write >90% fewer bytes. POSTs are archived in full.
+* **Resume.** ``DIR/state/current.json`` names the crawl under way; a crawl that started and never
+  wrote its summary is continued under the same id: its WARC files are repaired
+  (archive.repair), every exchange it already holds is served to the spider from the archive
+  (never fetched twice, never archived twice), and log lines it already wrote are not repeated.
+* **Gone.** A report of an earlier crawl that this crawl did not find again on its (reachable)
+  portal, or that answered 404/410, gets a ``gone`` line in the crawl log; the archive keeps it.
+
+The middleware is a thin adapter; `CaptureState` holds the logic and the recorder calls it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import signal
+from collections import Counter
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from scrapy import Request
+from scrapy.crawler import Crawler
+from scrapy.exceptions import NotConfigured
+from scrapy.http import Headers, Response
+from scrapy.responsetypes import responsetypes
+
+from archive.crawllog import read_log
+from archive.repair import repair_warc, scan_warc, warc_files
+from archive.replay import ArchiveReadError, dechunk, read_response
+from archive.warc import WarcFileWriter, WarcLocation, sha1_digest, split_http_head
+
+logger = logging.getLogger(__name__)
+
+NOT_MODIFIED_PROFILE = "http://netpreserve.org/warc/1.1/revisit/server-not-modified"
+PREVIOUS = "nb_previous"  # request.meta: the key of the earlier capture a conditional request relies on
+FROM_ARCHIVE = "nb_from_archive"
+# Answers that are not a page's final word: never replayed to a resumed crawl (it asks again).
+RETRYABLE = {408, 429, 500, 502, 503, 504, 522, 524}
+GONE_STATUSES = {404, 410}
+
+
+def request_key(method: str, url: str, body: bytes | None) -> str:
+    key = f"{method.upper()} {url}"
+    return f"{key} {sha1_digest(body)}" if body else key
+
+
+def key_of(request: Request) -> str:
+    return request_key(request.method, request.url, request.body)
+
+
+def _now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _read_jsonl(path: Path) -> list[dict]:
+    out = []
+    if not path.exists():
+        return out
+    for line in path.read_text(encoding="utf-8").splitlines():
+        try:
+            out.append(json.loads(line))
+        except json.JSONDecodeError:
+            continue  # a torn last line (crash mid-write)
+    return out
+
+
+def _write_jsonl_atomic(path: Path, rows: list[dict]) -> None:
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def captures_of_files(files: list[Path], crawl_id: str) -> list[dict]:
+    """State entries for every complete exchange in these WARC files (request paired with response)."""
+    entries = []
+    for path in files:
+        records, _end, _size = scan_warc(path)
+        requests = {r.concurrent_to: r for r in records if r.rec_type == "request" and r.concurrent_to}
+        for rec in records:
+            if rec.rec_type not in ("response", "revisit") or not rec.target_uri:
+                continue
+            req = requests.get(rec.record_id)
+            method = req.method if req and req.method else "GET"
+            body_digest = req.body_digest if req else None
+            key = f"{method.upper()} {rec.target_uri}" + (f" {body_digest}" if body_digest else "")
+            entries.append({
+                "crawl_id": crawl_id, "key": key, "url": rec.target_uri, "type": rec.rec_type,
+                "status": rec.status, "record_id": rec.record_id, "warc_file": path.name, "offset": rec.offset,
+                "length": rec.length, "date": rec.date, "payload_digest": rec.payload_digest,
+                "refers_to": rec.refers_to, "etag": rec.etag, "last_modified": rec.last_modified,
+                "content_type": rec.content_type,
+            })
+    return entries
+
+
+class CaptureState:
+    """Earlier crawls' captures (for conditional requests and revisits) and, when resuming, this
+    crawl's own (served from the archive)."""
+
+    def __init__(self, out_dir: Path, *, crash_at: str = "") -> None:
+        self.out_dir = Path(out_dir)
+        self.state_dir = self.out_dir / "state"
+        self.warc_dir = self.out_dir / "warc"
+        self.state_dir.mkdir(parents=True, exist_ok=True)
+        self.captures_path = self.state_dir / "captures.jsonl"
+        self.current_path = self.state_dir / "current.json"
+        self.crash_at = crash_at
+        self.resume_id: str | None = None
+        current = self._current()
+        if current and not (self.out_dir / "crawls" / current["crawl_id"] / "summary.json").exists():
+            self.resume_id = current["crawl_id"]
+        self.crawl_id = ""
+        self.previous: dict[str, dict] = {}  # key -> latest capture of an earlier crawl (originals resolved)
+        self.done: dict[str, dict] = {}  # key -> latest final capture of this crawl before an interruption
+        self.records: dict[str, tuple[str, int]] = {}  # record id -> (file, offset), for revisits
+        self.logged_records: set[str] = set()
+        self.logged_other: set[tuple] = set()
+        self.repairs: list[dict] = []
+        self.counts: Counter[str] = Counter()
+        self.bytes_before = 0
+        self._fh = None
+        self._lines_written = 0
+        self._last_revisit: tuple[str, str] | None = None  # (revisit record id, original record id)
+
+    def _current(self) -> dict | None:
+        try:
+            return json.loads(self.current_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+
+    # -- start -----------------------------------------------------------------------------------
+    def start(self, crawl_id: str, crawl_dir: Path, writer: WarcFileWriter, seeds: str | None = None) -> None:
+        """Before the crawl log opens: repair what an interruption left, load what earlier crawls hold."""
+        self.crawl_id = crawl_id
+        own_prefix = f"nianbao-{crawl_id}"
+        rows = [r for r in _read_jsonl(self.captures_path) if r.get("crawl_id") != crawl_id]
+        known = {r.get("crawl_id") for r in rows}
+        for crawl in sorted(p.name for p in (self.out_dir / "crawls").glob("*") if p.is_dir()):
+            if crawl == crawl_id or crawl in known:
+                continue
+            files = warc_files(self.warc_dir, f"nianbao-{crawl}")
+            rows += captures_of_files(files, crawl)  # a crawl made before this state existed
+        own: list[dict] = []
+        if self.resume_id == crawl_id:
+            own_files = warc_files(self.warc_dir, own_prefix)
+            for path in own_files:
+                result = repair_warc(path)
+                for drop in result.dropped:
+                    self.repairs.append({"warc_file": path.name, **drop})
+                if result.size_after == 0:
+                    path.unlink()  # nothing complete in it, not even its warcinfo
+            own_files = [p for p in own_files if p.exists()]
+            own = captures_of_files(own_files, crawl_id)
+            writer.files[:0] = [p.name for p in own_files]
+            self._repair_log(crawl_dir / "log.jsonl")
+            for entry in read_log(crawl_dir / "log.jsonl") if (crawl_dir / "log.jsonl").exists() else ():
+                self._mark_logged(entry)
+            self.bytes_before = sum(p.stat().st_size for p in own_files)
+            logger.warning("resuming interrupted crawl %s: %d exchanges already archived, %d repairs",
+                           crawl_id, len(own), len(self.repairs))
+        _write_jsonl_atomic(self.captures_path, rows + own)
+        for row in rows + own:
+            if row["type"] == "response":
+                self.records[row["record_id"]] = (row["warc_file"], row["offset"])
+        by_id = {r["record_id"]: r for r in rows + own}
+        for row in rows:  # oldest crawl first: the latest capture of a key wins
+            original = self._original(row, by_id)
+            if original is not None:
+                self.previous[row["key"]] = self._effective(row, original)
+        for row in own:
+            original = self._original(row, by_id)
+            if original is not None and (row["status"] not in RETRYABLE):
+                self.done[row["key"]] = self._effective(row, original)
+        if self.repairs:
+            with open(self.state_dir / "repairs.jsonl", "a", encoding="utf-8") as fh:
+                for drop in self.repairs:
+                    fh.write(json.dumps({"crawl_id": crawl_id, "at": _now(), **drop}, ensure_ascii=False) + "\n")
+        self._fh = open(self.captures_path, "a", encoding="utf-8")  # noqa: SIM115 (closed in finish())
+        current = {"crawl_id": crawl_id, "started": _now(), "seeds": seeds, "pid": os.getpid()}
+        tmp = self.current_path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(current, ensure_ascii=False), encoding="utf-8")
+        os.replace(tmp, self.current_path)
+
+    def _repair_log(self, path: Path) -> None:
+        """A torn last line would glue itself to the next one written: cut it off."""
+        if not path.exists():
+            return
+        data = path.read_bytes()
+        if data and not data.endswith(b"\n"):
+            keep = data.rfind(b"\n") + 1
+            os.truncate(path, keep)
+            self.repairs.append({"log_file": str(path.relative_to(self.out_dir)), "offset": keep,
+                                 "bytes": len(data) - keep, "reason": "torn crawl-log line"})
+
+    @staticmethod
+    def _original(row: dict, by_id: dict[str, dict]) -> dict | None:
+        """The full response record a capture's payload is in (itself, or what its revisit refers to)."""
+        seen = 0
+        while row is not None and row["type"] == "revisit" and seen < 5:
+            row, seen = by_id.get(row.get("refers_to") or ""), seen + 1
+        return row if row is not None and row["type"] == "response" else None
+
+    @staticmethod
+    def _effective(row: dict, original: dict) -> dict:
+        """A capture as a later request sees it: the original's status and payload, the latest validators."""
+        status = original["status"] if row["status"] == 304 else row["status"]
+        return {**row, "status": status, "original": original,
+                "etag": row.get("etag") or original.get("etag"),
+                "last_modified": row.get("last_modified") or original.get("last_modified"),
+                "content_type": original.get("content_type") if row["status"] == 304 else row.get("content_type")}
+
+    # -- requests ----------------------------------------------------------------------------------
+    def replay(self, entry: dict, request: Request) -> Response:
+        """The archived response of `entry` (its original payload), as the download handler would give it."""
+        original = entry["original"]
+        archived = read_response(self.warc_dir, original["warc_file"], original["offset"], original["record_id"],
+                                 resolve=self.records.get)
+        raw = archived.raw
+        if archived.transfer_encoding and "chunked" in archived.transfer_encoding.lower():
+            try:
+                raw = dechunk(raw)
+            except ValueError:
+                pass
+        grouped: dict[str, list[str]] = {}
+        for name, value in archived.headers:
+            grouped.setdefault(name, []).append(value)
+        headers = Headers(grouped)
+        cls = responsetypes.from_args(headers=headers, url=request.url, body=raw)
+        return cls(url=request.url, status=archived.status or 200, headers=headers, body=raw,
+                   flags=["archived"], request=request)
+
+    # -- writing -----------------------------------------------------------------------------------
+    def write(self, writer: WarcFileWriter, request: Request, ex) -> WarcLocation | None:
+        """A revisit record instead of a full response when the payload is the one archived before;
+        None when the exchange must be archived in full."""
+        key = request_key(ex.method, ex.url, getattr(request, "body", None))
+        prev = self.previous.get(key)
+        if prev is None or ex.truncated or ex.method.upper() != "GET":
+            return None  # new, cut short, or a POST (whose body only a request record would keep)
+        original = prev["original"]
+        if ex.status == 304 and getattr(request, "meta", {}).get(PREVIOUS) == key:
+            head = ex.response_block
+            self.counts["not_modified"] += 1
+            loc = writer.write_revisit(ex.url, head, payload_digest=original["payload_digest"],
+                                       refers_to=original["record_id"], refers_to_uri=original["url"],
+                                       refers_to_date=original["date"], date=ex.started,
+                                       profile=NOT_MODIFIED_PROFILE)
+            self._last_revisit = (loc.warc_record_id, original["record_id"])
+            return loc
+        if ex.status == original["status"]:  # same answer, same bytes (a 404 page too)
+            head, payload = split_http_head(ex.response_block)
+            digest = sha1_digest(payload)
+            if digest == original["payload_digest"]:
+                self.counts["identical_payload"] += 1
+                loc = writer.write_revisit(ex.url, head, payload_digest=digest, refers_to=original["record_id"],
+                                           refers_to_uri=original["url"], refers_to_date=original["date"],
+                                           date=ex.started)
+                self._last_revisit = (loc.warc_record_id, original["record_id"])
+                return loc
+        return None
+
+    def captured(self, writer: WarcFileWriter, request: Request, ex, loc: WarcLocation) -> None:
+        """Remember a capture (after its records are on disk); the test crash points live here."""
+        etag = ex.header(b"etag")
+        modified = ex.header(b"last-modified")
+        ctype = ex.header(b"content-type")
+        revisit = self._last_revisit if self._last_revisit and self._last_revisit[0] == loc.warc_record_id else None
+        rec_type = "revisit" if revisit else "response"
+        row = {
+            "crawl_id": self.crawl_id, "key": request_key(ex.method, ex.url, getattr(request, "body", None)), "url": ex.url,
+            "type": rec_type, "status": ex.status, "record_id": loc.warc_record_id, "warc_file": loc.warc_file,
+            "offset": loc.warc_offset, "length": loc.warc_length, "date": loc.warc_date,
+            "payload_digest": loc.payload_digest,
+            "refers_to": revisit[1] if revisit else None,
+            "etag": etag.decode("latin-1") if etag else None,
+            "last_modified": modified.decode("latin-1") if modified else None,
+            "content_type": ctype.decode("latin-1") if ctype else None,
+        }
+        if rec_type == "response":
+            self.records[loc.warc_record_id] = (loc.warc_file, loc.warc_offset)
+        self.counts["captures"] += 1
+        if self._fh is not None:
+            self._fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+            self._fh.flush()
+        self._maybe_crash("capture", self.counts["captures"], writer, loc)
+
+    # -- the crawl log -----------------------------------------------------------------------------
+    def _mark_logged(self, entry: dict) -> None:
+        if entry.get("warc_record_id"):
+            self.logged_records.add(entry["warc_record_id"])
+        else:
+            self.logged_other.add((entry.get("url"), entry.get("role"), entry.get("reason")))
+
+    def already_logged(self, entry: dict) -> bool:
+        """A line the interrupted run of this crawl already wrote (so a resumed run never repeats it)."""
+        if entry.get("warc_record_id"):
+            seen = entry["warc_record_id"] in self.logged_records
+        else:
+            seen = (entry.get("url"), entry.get("role"), entry.get("reason")) in self.logged_other
+        if not seen:
+            self._mark_logged(entry)
+            self._lines_written += 1
+            self._maybe_crash("log", self._lines_written)
+        return seen
+
+    # -- test crash points -------------------------------------------------------------------------
+    def _maybe_crash(self, where: str, count: int, writer: WarcFileWriter | None = None,
+                     loc: WarcLocation | None = None) -> None:
+        """``NIANBAO_CRASH_AT`` (tests only): ``kind:N`` kills this process with SIGKILL at the Nth
+        capture (``capture``, ``mid-record``: the record then cut in half on disk, as a kill during
+        the write leaves it; ``between-records``: the response written, its request record not)
+        or before the Nth new crawl-log line (``log``)."""
+        if not self.crash_at:
+            return
+        kind, _, n = self.crash_at.partition(":")
+        if not n.isdigit() or int(n) != count:
+            return
+        if where == "log" and kind != "log":
+            return
+        if where == "capture" and kind not in ("capture", "mid-record", "between-records"):
+            return
+        if where == "capture" and writer is not None and loc is not None and kind != "capture":
+            cut = loc.warc_offset + (loc.warc_length // 2 if kind == "mid-record" else loc.warc_length)
+            os.truncate(self.warc_dir / loc.warc_file, cut)
+        os.kill(os.getpid(), signal.SIGKILL)
+
+    # -- end ---------------------------------------------------------------------------------------
+    def finish(self, recorder) -> dict:
+        """Before the crawl log closes: log what an interruption left unlogged and the reports gone."""
+        log_path = recorder.log.path
+        logged = list(read_log(log_path))
+        logged_ids = {e.get("warc_record_id") for e in logged if e.get("warc_record_id")}
+        if self.resume_id == self.crawl_id:
+            for row in _read_jsonl(self.captures_path):
+                if row.get("crawl_id") == self.crawl_id and row["record_id"] not in logged_ids:
+                    entry = {"url": row["url"], "role": "other", "status": row["status"],
+                             "content_type": row.get("content_type"), "payload_digest": row.get("payload_digest"),
+                             "warc_file": row["warc_file"], "warc_offset": row["offset"],
+                             "warc_length": row["length"], "warc_record_id": row["record_id"],
+                             "reason": "captured before an interruption; not classified again"}
+                    recorder.write_entry(entry, {})
+            logged = list(read_log(log_path))
+        gone = self._gone(recorder, logged)
+        for entry in gone:
+            recorder.write_entry(entry, {"seed_url": entry.get("seed_url"), "seed_agency": entry.get("seed_agency")})
+        reports_now = {e["url"]: e for e in logged if e.get("role") == "report"}
+        before = self._previous_reports()
+        new = sorted(u for u in reports_now if u not in before)
+        revised = sorted(u for u, e in reports_now.items()
+                         if u in before and before[u].get("payload_digest") != e.get("payload_digest"))
+        if self._fh is not None:
+            self._fh.close()
+            self._fh = None
+        own = warc_files(self.warc_dir, f"nianbao-{self.crawl_id}")
+        return {
+            "resumed": self.resume_id == self.crawl_id,
+            "repairs": self.repairs,
+            "previous_captures": len(self.previous),
+            "replayed_from_this_crawl": self.counts["replayed"],
+            "conditional_requests": self.counts["conditional"],
+            "not_modified": self.counts["not_modified"],
+            "identical_payload": self.counts["identical_payload"],
+            "warc_bytes": sum(p.stat().st_size for p in own),
+            "new_reports": new,
+            "revised_reports": revised,
+            "gone_reports": [e["url"] for e in gone],
+        }
+
+    def ended(self) -> None:
+        """The crawl wrote its summary: the next run starts a new crawl."""
+        try:
+            self.current_path.unlink()
+        except FileNotFoundError:
+            pass
+
+    def _previous_logs(self) -> list[Path]:
+        return [p for p in sorted((self.out_dir / "crawls").glob("*/log.jsonl")) if p.parent.name < self.crawl_id
+                or (p.parent.name != self.crawl_id and (p.parent / "summary.json").exists())]
+
+    def _previous_reports(self) -> dict[str, dict]:
+        """URL -> the last earlier crawl's line about a report page (a report, or its gone line)."""
+        out: dict[str, dict] = {}
+        for log in self._previous_logs():
+            for e in read_log(log):
+                if e.get("role") == "report" and e.get("warc_record_id"):
+                    out[e["url"]] = e
+                elif e.get("role") == "gone" and e.get("url") in out:
+                    out[e["url"]] = e
+        return out
+
+    def _gone(self, recorder, logged: list[dict]) -> list[dict]:
+        already = {e["url"] for e in logged if e.get("role") == "gone"}
+        found = {e["url"] for e in logged if e.get("role") == "report"}
+        status = {e["url"]: e.get("status") for e in logged if e.get("status") is not None}
+        reachable = {urlsplit(e.get("seed_url") or "").netloc for e in logged if e.get("role") == "report"}
+        out = []
+        for url, last in self._previous_reports().items():
+            if last.get("role") != "report" or url in found or url in already:
+                continue
+            host = urlsplit(last.get("seed_url") or "").netloc
+            answered = status.get(url)
+            if answered in GONE_STATUSES:
+                reason = f"gone: HTTP {answered}; the archive keeps the capture of {last.get('crawl_id')}"
+            elif host in reachable and host in recorder.portals:
+                reason = (f"gone: no longer listed on its portal; the archive keeps the capture of "
+                          f"{last.get('crawl_id')}")
+            else:
+                continue  # the portal was not crawled or not reached this time: nothing is known
+            out.append({"url": url, "role": "gone", "status": answered, "agency": last.get("agency"),
+                        "year": last.get("year"), "seed_agency": last.get("seed_agency"),
+                        "seed_url": last.get("seed_url"), "title": last.get("title"), "reason": reason,
+                        "parent_url": last.get("parent_url"), "payload_digest": last.get("payload_digest"),
+                        "warc_file": last.get("warc_file"), "warc_offset": last.get("warc_offset"),
+                        "warc_length": last.get("warc_length"), "warc_record_id": last.get("warc_record_id")})
+        return out
+
+
+class IncrementalMiddleware:
+    """Downloader middleware (just before the capture middleware): conditional requests, 304s
+    answered from the archive, and a resumed crawl's own exchanges replayed instead of fetched."""
+
+    def __init__(self, recorder, state: CaptureState) -> None:
+        self.recorder = recorder
+        self.state = state
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> IncrementalMiddleware:
+        from crawler.recorder import CrawlRecorder
+
+        recorder = CrawlRecorder.for_crawler(crawler)
+        if getattr(recorder, "incremental", None) is None or not crawler.settings.getbool("NIANBAO_WARC_CAPTURE"):
+            raise NotConfigured("incremental crawling is off")
+        return cls(recorder, recorder.incremental)
+
+    def process_request(self, request: Request, spider=None) -> Response | None:
+        key = key_of(request)
+        done = self.state.done.get(key)
+        if done is not None:
+            try:
+                response = self.state.replay(done, request)
+            except (ArchiveReadError, OSError) as exc:
+                logger.warning("cannot replay %s from the archive (%s): fetching it again", request.url, exc)
+            else:
+                self.state.counts["replayed"] += 1
+                request.meta[FROM_ARCHIVE] = True
+                self.recorder.restore(request, done)
+                return response
+        prev = self.state.previous.get(key)
+        if prev is not None and request.method == "GET" and prev["status"] == 200:
+            sent = False
+            if prev.get("etag") and b"If-None-Match" not in request.headers:
+                request.headers[b"If-None-Match"] = prev["etag"]
+                sent = True
+            if prev.get("last_modified") and b"If-Modified-Since" not in request.headers:
+                request.headers[b"If-Modified-Since"] = prev["last_modified"]
+                sent = True
+            if sent:
+                request.meta[PREVIOUS] = key
+                self.state.counts["conditional"] += 1
+        return None
+
+    def process_response(self, request: Request, response: Response, spider=None) -> Response:
+        key = request.meta.get(PREVIOUS)
+        if response.status == 304 and key and key in self.state.previous:
+            try:
+                return self.state.replay(self.state.previous[key], request)
+            except (ArchiveReadError, OSError) as exc:
+                logger.warning("304 for %s but its earlier capture is unreadable (%s)", request.url, exc)
+        return response

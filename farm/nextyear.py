@@ -1,0 +1,107 @@
+"""The farm's "next year" step: the same portals one spring later.
+
+`next_year(seed, last=..., now=...)` gives the web as a crawler saw it on `last` and as it stands
+on `now` (None: everything published), plus what changed between the two, for re-crawl tests:
+
+* **new** reports: published after `last` (the `as_of` mechanism of farm.generate);
+* **revised** reports: one older report per portal, published in its page, corrected in place
+  (same URL, a 更正说明 paragraph added to the report text: new bytes, new ETag, new Last-Modified);
+* **removed** reports: one older report per portal taken down (not listed any more, its page 404);
+* every other page keeps its URL, bytes and validators, so a crawler can get 304s.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from dataclasses import dataclass, field
+
+from farm.generate import Farm, build_farm
+from farm.model import Resource
+from farm.portals.base import Article, Portal, noon
+
+LAST_SPRING = dt.date(2024, 6, 30)
+CORRECTION = ('<p class="correction">更正说明：{day}，本报告第三部分表格数据经核对后更正，'
+              '特此说明。</p>')
+
+
+@dataclass
+class YearChanges:
+    """Report page URLs by what happened to them between the two springs."""
+
+    new: list[str] = field(default_factory=list)
+    revised: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return {"new": self.new, "revised": self.revised, "removed": self.removed}
+
+
+def _candidates(portal: Portal, last: dt.date) -> list[Article]:
+    """Older reports that can change without changing anything else (no repost copies them, not pinned)."""
+    copied = {id(a.extra.get("repost_of")) for a in portal.articles() if a.extra.get("repost_of") is not None}
+    pinned = {id(c.extra.get("pinned")) for c in portal.all_columns() if c.extra.get("pinned") is not None}
+    return [a for a in portal.articles()
+            if a.kind == "report" and a.published <= last and id(a) not in copied and id(a) not in pinned
+            and not a.extra.get("browser_only")]
+
+
+class _Editor:
+    """Chooses, per portal, one report to revise and one to remove (deterministic by seed and host)."""
+
+    def __init__(self, seed: int, last: dt.date, revised_on: dt.date, hosts: set[str] | None) -> None:
+        self.seed = seed
+        self.last = last
+        self.revised_on = revised_on
+        self.hosts = hosts
+        self.revised: list[tuple[Portal, Article]] = []
+        self.removed: list[tuple[Portal, Article]] = []
+
+    def __call__(self, portal: Portal) -> None:
+        if self.hosts is not None and portal.host not in self.hosts:
+            return
+        pool = sorted(_candidates(portal, self.last), key=lambda a: (a.published, a.seq, a.title))
+        if len(pool) < 3:
+            return
+        rng = random.Random(f"{self.seed}:nextyear:{portal.host}")
+        in_page = [a for a in pool if a.delivery == "html"]  # the correction is then part of the report
+        if not in_page:
+            return
+        revise = rng.choice(in_page)
+        remove = rng.choice([a for a in pool if a is not revise])
+        revise.body += "\n" + CORRECTION.format(day=f"{self.revised_on:%Y年%m月%d日}")
+        revise.extra["revised_on"] = self.revised_on
+        for col in portal.all_columns():
+            if remove in col.articles:
+                col.articles.remove(remove)
+        self.revised.append((portal, revise))
+        self.removed.append((portal, remove))
+
+
+def _identity(portal: Portal, art: Article) -> tuple:
+    """The same article in two builds of the farm (a removed one has no path in the later build)."""
+    return portal.host, art.agency.name, art.title, art.published
+
+
+def _report_urls(farm: Farm) -> set[str]:
+    return {p.url(a.path) for p in farm.portals for a in p.articles() if a.kind == "report"}
+
+
+def next_year(seed: int = 20240101, *, last: dt.date = LAST_SPRING, now: dt.date | None = None,
+              hosts: set[str] | None = None) -> tuple[Farm, Farm, YearChanges]:
+    """(the farm as of `last`, the farm as of `now`, what changed); `hosts` limits the edits."""
+    before = build_farm(seed, as_of=last)
+    revised_on = now or dt.date(last.year + 1, 3, 15)
+    editor = _Editor(seed, last, revised_on, hosts)
+    after = build_farm(seed, as_of=now, edit=editor)
+    for portal, art in editor.revised:  # the correction is dated: the page's Last-Modified moves too
+        old = portal.site.lookup(art.path)
+        if old is not None:
+            portal.site.add(art.path, Resource(old.content_type, old.body, noon(revised_on)))
+    where = {_identity(p, a): p.url(a.path) for p in before.portals for a in p.articles()}
+    changes = YearChanges(
+        new=sorted(_report_urls(after) - _report_urls(before)),
+        revised=sorted(p.url(a.path) for p, a in editor.revised),
+        removed=sorted(where[_identity(p, a)] for p, a in editor.removed),
+    )
+    return before, after, changes
