@@ -19,10 +19,18 @@ from crawler.recorder import CrawlRecorder
 logger = logging.getLogger("nianbao.progress")
 
 
+def browser_share_line(totals: dict) -> str:
+    """How much of the crawl needed a browser (crawler.browser counts ``via_browser``)."""
+    via, captures = totals.get("via_browser", 0), totals.get("captures", 0)
+    share = 100.0 * via / captures if captures else 0.0
+    return f"  browser: {via} of {captures} requests went through the browser ({share:.1f}%)"
+
+
 def format_summary(summary: dict) -> str:
     lines = [f"crawl {summary['crawl_id']}: {summary['totals'].get('captures', 0)} captures in "
              f"{summary['elapsed_s']} s, {summary['totals'].get('report', 0)} reports, "
              f"{summary['totals'].get('attachment', 0)} attachments"]
+    lines.append(browser_share_line(summary["totals"]))
     for p in summary["portals"]:
         years = ", ".join(f"{y}:{n}" for y, n in p["reports_by_year"].items()) or "none"
         flags = []
