@@ -19,6 +19,7 @@ from parsers.tables import build_tables, expand, recognize
 from parsers.text import text_stream
 
 ANTIWORD_TIMEOUT = 30
+_WORD_STREAM = "WordDocument".encode("utf-16-le")
 SOFFICE_TIMEOUT = 120
 
 
@@ -77,7 +78,8 @@ def extract(data: bytes) -> Extracted:
             if _complete(stream):
                 return Extracted(format="doc", stream=stream, lines=lines, text=text,
                                  title_candidates=[ln for ln in lines[:40] if ln.strip()])
-        converted = _soffice_docx(path, work)
+        # LibreOffice takes seconds: only for what really is a Word file (its WordDocument stream)
+        converted = _soffice_docx(path, work) if _WORD_STREAM in data[:1_000_000] else None
     if converted is not None:
         from parsers import docx
 
@@ -87,4 +89,4 @@ def extract(data: bytes) -> Extracted:
     if text is not None:
         return Extracted(format="doc", stream=stream, lines=lines, text=text,
                          title_candidates=[ln for ln in lines[:40] if ln.strip()])
-    raise ParseError("neither antiword nor LibreOffice could read this DOC")
+    raise ParseError("not a readable Word 97-2003 document (antiword and LibreOffice could not read it)")

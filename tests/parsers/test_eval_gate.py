@@ -159,14 +159,15 @@ def test_farm_planted_reports_name_agency_year_and_are_trusted(farm_results):
 
 def test_farm_checks_agree_with_the_farms_own_and_results_validate(farm_results):
     """The farm computes the 勾稽关系 of what it published; the parser must find the same, in order."""
+    import jsonschema
+
     from farm.reports import consistency_checks
 
     schema = json.loads((Path(__file__).resolve().parents[2] / "parsers" / "report-schema.json").read_text())
-    import jsonschema
-
+    validator = jsonschema.Draft202012Validator(schema)
     inconsistent = 0
     for _fmt, url, report, got in farm_results:
-        jsonschema.validate(got, schema)
+        validator.validate({k: got[k] for k in got if k != "text"})
         if report["expected"] is None:
             continue
         want = consistency_checks(report["expected"])

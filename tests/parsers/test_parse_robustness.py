@@ -134,7 +134,7 @@ def test_random_bytes_never_raise(data):
     assert_result(parse_report(data))
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.sampled_from([b"%PDF-1.4\n", b"PK\x03\x04", b"<html><body><table>", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1",
                         b"\xef\xbb\xbf", b"\x89PNG\r\n\x1a\n"]), st.binary(max_size=3000))
 def test_junk_behind_real_magic_never_raises(magic, tail):
@@ -154,14 +154,13 @@ def test_shuffled_report_vocabulary_never_raises(tokens):
             assert check["ok"] == (check["left"] == check["right"])
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.integers(min_value=0, max_value=10_000), st.integers(min_value=1, max_value=400))
-def test_truncated_real_documents_never_raise(yangquan, offset, length):
-    for fmt in ("html", "docx", "pdf", "xlsx"):
-        data = F.render(fmt, yangquan)
-        cut = data[: max(1, (offset * len(data)) // 10_000)]
-        assert_result(parse_report(cut))
-        assert_result(parse_report(data[:offset] + bytes(length) + data[offset + length :]))
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.sampled_from(["html", "docx", "pdf", "xlsx"]), st.integers(min_value=0, max_value=10_000),
+       st.integers(min_value=1, max_value=400))
+def test_truncated_or_damaged_real_documents_never_raise(yangquan, fmt, offset, length):
+    data = F.render(fmt, yangquan)
+    assert_result(parse_report(data[: max(1, (offset * len(data)) // 10_000)]))
+    assert_result(parse_report(data[:offset] + bytes(length) + data[offset + length :]))
 
 
 def test_format_detection_order():
