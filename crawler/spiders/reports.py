@@ -151,6 +151,9 @@ class ReportsSpider(Spider):
             summary = self.recorder.portal(seed.url, seed.agency)
             if seed.robots_override and summary is not None:
                 summary.robots_override = seed.robots_override
+                self.recorder.write_entry({"url": seed.url, "role": "other", "status": None,
+                                           "reason": f"robots-override: {seed.robots_override}",
+                                           "seed_agency": seed.agency, "seed_url": seed.url}, ctx)
             yield self._request(seed.url, ctx, kind="hub", priority=10)
             netloc = urlsplit(seed.url).netloc.lower()
             if netloc not in hosts_done:

@@ -221,3 +221,18 @@ def test_bad_seed_file_is_a_clear_error(tmp_path):
     seeds.write_text("agency,url\n某县,ftp://x\n", encoding="utf-8")
     proc = nianbao_crawl(seeds, tmp_path / "out")
     assert proc.returncode == 2 and "http(s) url" in proc.stderr
+
+
+def test_a_seed_may_override_robots_only_with_a_recorded_reason(tmp_path):
+    with MockPortal() as portal:
+        seeds = tmp_path / "seeds.csv"
+        seeds.write_text(f"agency,url,notes\n测试县人民政府,{portal.base}/private/secret.html,"
+                         "official; robots: ignore 县政府办书面同意为存档抓取\n", encoding="utf-8")
+        proc = nianbao_crawl(seeds, tmp_path / "out", "--allow-private", *FAST, "-s", "NIANBAO_WACZ=0")
+        assert proc.returncode == 0, proc.stderr[-2000:]
+        assert portal.hits["/private/secret.html"] == 1
+    (crawl_dir,) = list((tmp_path / "out" / "crawls").iterdir())
+    entries = list(read_log(crawl_dir / "log.jsonl"))
+    assert any(e["reason"] == "robots-override: 县政府办书面同意为存档抓取" for e in entries)
+    summary = json.loads((crawl_dir / "summary.json").read_text())
+    assert summary["portals"][0]["robots_override"] == "县政府办书面同意为存档抓取"
