@@ -16,6 +16,7 @@ _YEAR = re.compile(r"(?:19|20)\d{2}\s*年")
 _YEAR_ONLY = re.compile(r"^\s*(?P<year>(?:19|20)\d{2})\s*年\s*度?\s*(?:政府)?信息公开")
 _AGENCY_TAIL = re.compile(r"[\s_\-|:·>»—]+$")
 _AGENCY_HEAD = re.compile(r"^.*[_|>»]\s*|^\s*(?:关于|\d+\s*[.、]\s*)")
+_SITE_WORDS = ("网", "门户", "信息公开", "年报", "首页", "专栏", "政务公开", "栏目")
 _DATE_CN = re.compile(r"((?:19|20)\d{2})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
 _DATE_ISO = re.compile(r"((?:19|20)\d{2})[-/.](\d{1,2})[-/.](\d{1,2})")
 _PUBLISHED_LABEL = re.compile(r"(?:发布|发文|成文|公开|生成)(?:日期|时间)\s*[:：]?\s*")
@@ -30,7 +31,7 @@ class Title:
 
 def _clean_agency(text: str) -> str | None:
     pieces = text.split()
-    if len(pieces) >= 2 and len(pieces[-1]) >= 4:
+    if len(pieces) >= 2 and len(pieces[-1]) >= 4 and any(w in p for p in pieces[:-1] for w in _SITE_WORDS):
         text = pieces[-1]  # "站名 栏目 某某局" (a three-part <title>): the agency is the last part
     text = _AGENCY_HEAD.sub("", text.strip())
     text = _AGENCY_TAIL.sub("", text)

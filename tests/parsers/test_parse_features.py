@@ -207,3 +207,20 @@ def test_label_broken_by_a_page_break(seeds, values_after_break):
     result = parse_report((page[:start] + broken + page[end:]).encode())
     assert result["table3"] == report["table3"]
     assert result["status"] == "ok"
+
+
+@pytest.mark.parametrize(
+    ("candidates", "agency", "year"),
+    [
+        (["益阳市 人民政府办公室 2023 年政府信息公开工作年度报告"], "益阳市人民政府办公室", 2023),  # PDF-spaced
+        (["某某县人民政府门户网站 政府信息公开年报 某某县卫生健康局2023年政府信息公开工作年度报告"], "某某县卫生健康局", 2023),
+        (["吴起县人民政府 2021 年政府信息", "公开工作年度报告"], "吴起县人民政府", 2021),  # broken mid-word
+        (["屯溪区人民政府2019年度政府信息公开年报（图解）"], "屯溪区人民政府", 2019),
+        (["首页 > 政务公开", "一、总体情况"], None, None),
+    ],
+)
+def test_title_forms(candidates, agency, year):
+    from parsers.metadata import parse_title
+
+    title = parse_title(candidates)
+    assert (title.agency, title.year) == (agency, year)
