@@ -19,13 +19,14 @@ from scrapy.crawler import Crawler
 from scrapy.http import Response
 
 from crawler.browser.service import BROWSER_META, BrowserService
+from crawler.browser.session import browser_available
 from crawler.handler import RawHttpDownloadHandler
 
 
 class BrowserAwareDownloadHandler(RawHttpDownloadHandler):
     def __init__(self, crawler: Crawler) -> None:
         super().__init__(crawler)
-        self.browser = BrowserService.for_crawler(crawler) if crawler.settings.getbool("NIANBAO_BROWSER") else None
+        self.browser = BrowserService.for_crawler(crawler) if browser_available(crawler.settings) else None
 
     async def download_request(self, request: Request) -> Response:
         if self.browser is not None and request.meta.get(BROWSER_META):

@@ -25,6 +25,7 @@ from scrapy.http import Response
 
 from crawler.browser.detect import is_browser_challenge, seed_wants_browser
 from crawler.browser.service import BROWSER_META, VIA, BrowserService, site_key
+from crawler.browser.session import browser_available
 from crawler.discovery import scope
 from crawler.discovery.blocks import detect_block
 from crawler.recorder import CrawlRecorder, nb
@@ -41,8 +42,8 @@ def browser_request(request: Request, reason: str) -> Request:
 
 class BrowserRouter:
     def __init__(self, crawler: Crawler) -> None:
-        if not crawler.settings.getbool("NIANBAO_BROWSER"):
-            raise NotConfigured("browser path off (NIANBAO_BROWSER)")
+        if not browser_available(crawler.settings):
+            raise NotConfigured("browser path off (NIANBAO_BROWSER, or no chromium)")
         self.crawler = crawler
         self.service = BrowserService.for_crawler(crawler)
         self.recorder = CrawlRecorder.for_crawler(crawler)

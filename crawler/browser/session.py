@@ -102,10 +102,23 @@ class BrowserUnavailable(RuntimeError):
 
 def chromium_executable(configured: str = "") -> str:
     """Debian's ``chromium`` (never a Playwright-downloaded build)."""
-    path = configured or shutil.which("chromium") or ""
+    path = shutil.which(configured or "chromium") or ""
     if not path:
-        raise BrowserUnavailable("no chromium executable (install Debian's chromium package)")
+        raise BrowserUnavailable(f"no chromium executable {configured!r} (install Debian's chromium package)"
+                                 if configured else "no chromium executable (install Debian's chromium package)")
     return path
+
+
+def browser_available(settings) -> bool:
+    """NIANBAO_BROWSER on and a Chromium to run; otherwise the browser path stays off (logged)."""
+    if not settings.getbool("NIANBAO_BROWSER"):
+        return False
+    try:
+        chromium_executable(settings.get("NIANBAO_BROWSER_EXECUTABLE") or "")
+    except BrowserUnavailable as exc:
+        logger.warning("browser path off: %s", exc)
+        return False
+    return True
 
 
 @dataclass

@@ -15,6 +15,7 @@ from scrapy.http import Response, TextResponse
 
 from crawler.browser.detect import needs_rendering
 from crawler.browser.service import BROWSER_META, VIA
+from crawler.browser.session import browser_available
 from crawler.discovery import columns, pages
 from crawler.recorder import nb
 
@@ -34,8 +35,8 @@ class ClientRenderDetector:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ClientRenderDetector:
-        if not crawler.settings.getbool("NIANBAO_BROWSER"):
-            raise NotConfigured("browser path off (NIANBAO_BROWSER)")
+        if not browser_available(crawler.settings):
+            raise NotConfigured("browser path off (NIANBAO_BROWSER, or no chromium)")
         return cls(crawler.settings.getint("NIANBAO_BROWSER_DETECT_MAX"))
 
     def process_spider_output(self, response: Response, result, spider=None):

@@ -37,3 +37,13 @@ def test_a_page_without_links_but_with_scripts_is_rendered():
     html = "<html><body><div id=app></div><script src=/app.js></script></body></html>"
     assert needs_rendering(html, link_count=0, followed=0, is_list=False)
     assert not needs_rendering("<html><body><p>text</p></body></html>", link_count=0, followed=0, is_list=False)
+
+
+def test_browser_path_stays_off_without_a_chromium_and_when_not_asked():
+    from scrapy.settings import Settings
+
+    from crawler.browser.session import browser_available
+
+    assert not browser_available(Settings({"NIANBAO_BROWSER": False}))
+    assert not browser_available(Settings({"NIANBAO_BROWSER": True, "NIANBAO_BROWSER_EXECUTABLE": "/nonexistent/chromium"}))
+    assert browser_available(Settings({"NIANBAO_BROWSER": True, "NIANBAO_BROWSER_EXECUTABLE": "/usr/bin/chromium"}))
