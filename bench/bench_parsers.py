@@ -21,7 +21,7 @@ SECONDS = 4.0
 
 
 def _fixtures():
-    spec = importlib.util.spec_from_file_location("parsers_fixtures", REPO / "tests" / "parsers" / "fixtures.py")
+    spec = importlib.util.spec_from_file_location("parsers_fixtures", REPO / "tests" / "parsers" / "report_fixtures.py")
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module  # dataclasses look their module up while the class is made
     spec.loader.exec_module(module)

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import fixtures as F  # noqa: E402
+import report_fixtures as F  # noqa: E402
 
 from parsers import parse_report  # noqa: E402
 from parsers.labels import classify_label  # noqa: E402

@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import fixtures as F  # noqa: E402
+import report_fixtures as F  # noqa: E402
 
 from parsers import PARSER_VERSION, detect_format, parse_report  # noqa: E402
 
