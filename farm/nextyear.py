@@ -7,6 +7,10 @@ on `now` (None: everything published), plus what changed between the two, for re
 * **revised** reports: one older report per portal, published in its page, corrected in place
   (same URL, a 更正说明 paragraph added to the report text: new bytes, new ETag, new Last-Modified);
 * **removed** reports: one older report per portal taken down (not listed any more, its page 404);
+* **moved** columns: on a portal whose lists are addressed by a column id (the Anhui platform's
+  ``list.html?catId=``), one department column gets a new id: its old URL answers 404 (a seed
+  or a remembered column URL that points there is stale), its parent and home link the new one,
+  and its reports keep their URLs;
 * every other page keeps its URL, bytes and validators, so a crawler can get 304s.
 """
 
@@ -32,9 +36,11 @@ class YearChanges:
     new: list[str] = field(default_factory=list)
     revised: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
+    moved_columns: list[tuple[str, str]] = field(default_factory=list)  # (old URL, new URL)
 
     def as_dict(self) -> dict:
-        return {"new": self.new, "revised": self.revised, "removed": self.removed}
+        return {"new": self.new, "revised": self.revised, "removed": self.removed,
+                "moved_columns": self.moved_columns}
 
 
 def _candidates(portal: Portal, last: dt.date) -> list[Article]:
@@ -78,6 +84,25 @@ class _Editor:
         self.removed.append((portal, remove))
 
 
+def move_column(portal: Portal) -> tuple[str, str] | None:
+    """Give a department column of an id-addressed portal a new id; (old URL, new URL) or None."""
+    movable = [c for c in portal.all_columns() if "cat" in c.extra and c.key.startswith("dept:")]
+    if not movable or not portal.columns:
+        return None
+    col = movable[0]
+    old_path = col.path
+    for path in [p for p in portal.site.routes if p == old_path or p.startswith(f"{old_path}&")]:
+        del portal.site.routes[path]
+    col.extra["cat"] += 100_000
+    col.path = old_path.split("catId=")[0] + f"catId={col.extra['cat']}"
+    portal.register_column(col)
+    for parent in portal.all_columns():
+        if col in parent.children:
+            portal.register_column(parent)
+    portal.register_home()
+    return portal.url(old_path), portal.url(col.path)
+
+
 def _identity(portal: Portal, art: Article) -> tuple:
     """The same article in two builds of the farm (a removed one has no path in the later build)."""
     return portal.host, art.agency.name, art.title, art.published
@@ -99,9 +124,11 @@ def next_year(seed: int = 20240101, *, last: dt.date = LAST_SPRING, now: dt.date
         if old is not None:
             portal.site.add(art.path, Resource(old.content_type, old.body, noon(revised_on)))
     where = {_identity(p, a): p.url(a.path) for p in before.portals for a in p.articles()}
+    moved = [move_column(p) for p in after.portals if hosts is None or p.host in hosts]
     changes = YearChanges(
         new=sorted(_report_urls(after) - _report_urls(before)),
         revised=sorted(p.url(a.path) for p, a in editor.revised),
         removed=sorted(where[_identity(p, a)] for p, a in editor.removed),
+        moved_columns=sorted(m for m in moved if m),
     )
     return before, after, changes

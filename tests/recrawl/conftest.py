@@ -18,6 +18,8 @@ import pytest
 
 #: two small portals with no hostile behaviour: a Shandong-style and a snowflake-id CMS
 HOSTS = ("www.wuqi.gov.cn", "www.xiyang.gov.cn")
+#: an id-addressed portal (Anhui platform) where the next-year step moves a column
+MOVED_HOST = "www.zongshan.gov.cn"
 FAST = ["-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "NIANBAO_WACZ=False",
         "-s", "NIANBAO_PROGRESS_INTERVAL=60"]
 
@@ -31,6 +33,7 @@ class TwoSprings:
     proxy: str
     seeds: Path  # seeds of HOSTS
     seeds_one: Path  # seeds of the first host only
+    seeds_moved: Path  # seeds of MOVED_HOST
 
     def last_spring(self) -> None:
         self.server.farm = self.before
@@ -53,14 +56,15 @@ def springs(farm, tmp_path_factory):
     from farm import FarmServer
     from farm.nextyear import next_year
 
-    before, after, changes = next_year(farm.manifest["seed"], hosts=set(HOSTS))
+    before, after, changes = next_year(farm.manifest["seed"], hosts={*HOSTS, MOVED_HOST})
     server = FarmServer(before).start()
     out = tmp_path_factory.mktemp("springs")
     rows = before.seed_rows()
     seeds = _write_seeds(rows, out / "seeds.csv", HOSTS)
     seeds_one = _write_seeds(rows, out / "seeds-one.csv", HOSTS[:1])
+    seeds_moved = _write_seeds(rows, out / "seeds-moved.csv", (MOVED_HOST,))
     try:
-        yield TwoSprings(before, after, changes, server, server.proxy_url, seeds, seeds_one)
+        yield TwoSprings(before, after, changes, server, server.proxy_url, seeds, seeds_one, seeds_moved)
     finally:
         server.stop()
 
