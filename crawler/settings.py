@@ -126,8 +126,9 @@ NIANBAO_BROWSER_PAGE_TIMEOUT = 30.0
 NIANBAO_BROWSER_SETTLE = 2.0
 # Resource types the browser does not fetch (documents and images are fetched by the plain path).
 NIANBAO_BROWSER_BLOCK_TYPES = ["image", "media", "font", "stylesheet"]
-# A PNG screenshot per rendered page, as a `resource` record next to the rendered DOM.
-NIANBAO_BROWSER_SCREENSHOTS = False
+# A PNG screenshot as a `resource` record next to the rendered DOM: "client-rendered" (pages whose
+# list only the browser could build: what a visitor saw), "always" or "never".
+NIANBAO_BROWSER_SCREENSHOTS = "client-rendered"
 # Most pages re-fetched with the browser because they looked client-rendered (a runaway guard).
 NIANBAO_BROWSER_DETECT_MAX = 200
 

@@ -5,7 +5,7 @@ a request), the router (which asks for a site's cookies) and the detector. A fet
 page in Chromium through the recording proxy; every exchange the browser caused is archived as
 ``request``/``response`` records holding the server's bytes and gets a crawl-log line marked
 ``via: "browser"``; the main document's record becomes the capture of the Scrapy request (the
-spider classifies it as usual); the rendered DOM (and a screenshot when enabled) goes into
+spider classifies it as usual); the rendered DOM (and a screenshot of pages built client-side, by default) goes into
 ``resource`` records tied to it by ``WARC-Concurrent-To``/``WARC-Refers-To``. The spider receives
 the rendered DOM as the response body, so links built by scripts are followed like any others.
 """
@@ -92,8 +92,9 @@ class BrowserService:
             page_timeout=self.timeout,
             settle=s.getfloat("NIANBAO_BROWSER_SETTLE"),
             block_types=tuple(s.getlist("NIANBAO_BROWSER_BLOCK_TYPES")),
-            screenshots=s.getbool("NIANBAO_BROWSER_SCREENSHOTS"),
         )
+        mode = str(s.get("NIANBAO_BROWSER_SCREENSHOTS")).lower()
+        self.screenshots = {"true": "always", "1": "always", "false": "never", "0": "never"}.get(mode, mode)
         self.maxsize = s.getint("DOWNLOAD_MAXSIZE")
         self.connect_timeout = s.getfloat("NIANBAO_CONNECT_TIMEOUT")
         self.proxies = urllib.request.getproxies()
@@ -188,7 +189,10 @@ class BrowserService:
         site = site_key(request.url)
         self.last_job_by_site[site] = job
         try:
-            rendered = await session.render(request.url, site=site, token=token, header=TOKEN_HEADER.decode())
+            shot = self.screenshots == "always" or (
+                self.screenshots == "client-rendered" and nb(request).get("browser_reason") == "client-side rendering")
+            rendered = await session.render(request.url, site=site, token=token, header=TOKEN_HEADER.decode(),
+                                            screenshot=shot)
         finally:
             self.jobs.pop(token, None)
             if self.last_job_by_site.get(site) is job:

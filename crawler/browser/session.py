@@ -262,11 +262,12 @@ class BrowserSession:
             await route.continue_()
 
     # -- one page ----------------------------------------------------------------------------------
-    async def render(self, url: str, *, site: str, token: str, header: str) -> Rendered:
+    async def render(self, url: str, *, site: str, token: str, header: str, screenshot: bool | None = None) -> Rendered:
         async with self._sem:
             try:
                 async with asyncio.timeout(self.page_timeout + self.settle + 15):
-                    return await self._render(url, site, token, header)
+                    shot = self.screenshots if screenshot is None else screenshot
+                    return await self._render(url, site, token, header, shot)
             except TimeoutError:
                 await self.restart(f"a page hung: {url}")
                 return Rendered(url, error=f"browser-timeout: no page within {self.page_timeout + self.settle + 15:g} s")
@@ -275,15 +276,16 @@ class BrowserSession:
                     await self.restart(f"{type(exc).__name__}: {str(exc)[:120]}")
                 return Rendered(url, error=f"browser-error: {type(exc).__name__}: {str(exc)[:200]}")
 
-    async def _render(self, url: str, site: str, token: str, header: str) -> Rendered:
+    async def _render(self, url: str, site: str, token: str, header: str, screenshot: bool) -> Rendered:
 
         ctx = await self._context(site)
         try:
-            return await self._render_in(ctx, url, site, token, header)
+            return await self._render_in(ctx, url, site, token, header, screenshot)
         finally:
             await self._release(ctx)
 
-    async def _render_in(self, ctx: _Context, url: str, site: str, token: str, header: str) -> Rendered:
+    async def _render_in(self, ctx: _Context, url: str, site: str, token: str, header: str,
+                         screenshot: bool) -> Rendered:
         from playwright.async_api import Error as PlaywrightError
 
         page = await ctx.context.new_page()
@@ -315,7 +317,7 @@ class BrowserSession:
                 except PlaywrightError:
                     await asyncio.sleep(0.2)
             shot = None
-            if self.screenshots and html is not None:
+            if screenshot and html is not None:
                 with contextlib.suppress(PlaywrightError):
                     shot = await page.screenshot(type="png", full_page=False, timeout=5000)
             self._cookies[site] = await ctx.context.cookies()

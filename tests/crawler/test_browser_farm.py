@@ -169,7 +169,7 @@ def test_rendered_dom_sits_in_its_own_resource_record(browser_crawl):
     pages = {e["warc_record_id"]: e for e in browser_crawl.log
              if e.get("via") == "browser" and e["role"] in ("column", "list") and e.get("warc_record_id")}
     assert pages
-    found = 0
+    found, shots = 0, 0
     for f in sorted((browser_crawl.out / "warc").glob("*.warc.gz")):
         with open(f, "rb") as fh:
             for rec in ArchiveIterator(fh):
@@ -179,6 +179,10 @@ def test_rendered_dom_sits_in_its_own_resource_record(browser_crawl):
                 if target not in pages:
                     continue
                 assert rec.rec_headers.get_header("WARC-Refers-To") == target
+                if rec.rec_headers.get_header("WARC-Target-URI").startswith("urn:nianbao:screenshot:"):
+                    assert rec.content_stream().read().startswith(b"\x89PNG") and "jinshui" in pages[target]["url"]
+                    shots += 1
+                    continue
                 assert rec.rec_headers.get_header("WARC-Target-URI").startswith("urn:nianbao:dom:")
                 dom = rec.content_stream().read().decode("utf-8")
                 page = pages[target]
@@ -188,6 +192,7 @@ def test_rendered_dom_sits_in_its_own_resource_record(browser_crawl):
                     assert "/xxgk/c/" in dom and "/xxgk/c/" not in served.decode("utf-8")
                 found += 1
     assert found == len(pages)
+    assert shots >= 2  # the client-rendered lists, as a visitor saw them
 
 
 def test_warcio_check_passes(browser_crawl):
