@@ -302,6 +302,10 @@ class CrawlRecorder:
             "started": self.started.strftime("%Y-%m-%dT%H:%M:%SZ"),
             "elapsed_s": round(elapsed, 1),
             "totals": dict(self.totals),
+            # requests the browser path made (crawler.browser), of all captured requests
+            "browser": {"requests": self.totals["via_browser"], "of": self.totals["captures"],
+                        "share": round(self.totals["via_browser"] / self.totals["captures"], 4)
+                        if self.totals["captures"] else 0.0},
             "warc_files": list(self.warc.files),
             "portals": [p.as_dict() for p in sorted(self.portals.values(), key=lambda p: p.seed_url)],
         }
