@@ -60,4 +60,10 @@ def run(args: argparse.Namespace) -> int:
         return 1
     summary = json.loads(summaries[-1].read_text(encoding="utf-8"))
     print(f"nianbao crawl: summary in {summaries[-1]} ({summary['totals'].get('captures', 0)} captures)")
+    inc = summary.get("incremental")
+    if inc:  # what a re-crawl into an existing DIR changed (docs/RUNBOOK.md)
+        print(f"nianbao crawl: reports {len(inc['new_reports'])} new, {len(inc['revised_reports'])} revised, "
+              f"{len(inc['gone_reports'])} gone; {inc['not_modified'] + inc['identical_payload']} unchanged "
+              f"answers stored as revisit records; {inc['warc_bytes']:,} WARC bytes written"
+              + ("; resumed an interrupted crawl" if inc["resumed"] else ""))
     return 0
