@@ -122,6 +122,8 @@ def test_under_15_percent_of_requests_went_through_the_browser(browser_crawl):
     assert 0 < share < 0.15, (len(via_browser), len(answered))
     totals = browser_crawl.summary["totals"]
     assert totals["via_browser"] == len(via_browser)
+    browser = browser_crawl.summary["browser"]
+    assert browser["requests"] == len(via_browser) and 0 < browser["share"] < 0.15
     # the printed crawl summary says it too
     m = re.search(r"browser: (\d+) of (\d+) requests went through the browser \(([\d.]+)%\)", browser_crawl.stdout)
     assert m and int(m.group(1)) == totals["via_browser"] and float(m.group(3)) < 15.0, browser_crawl.stdout[-2000:]
