@@ -197,7 +197,9 @@ def test_rendered_dom_sits_in_its_own_resource_record(browser_crawl):
     assert shots >= 2  # the client-rendered lists, as a visitor saw them
 
 
-def test_warcio_check_passes(browser_crawl):
+def test_warcio_check_passes_and_the_index_and_package_were_built(browser_crawl):
     files = sorted((browser_crawl.out / "warc").glob("*.warc.gz"))
     proc = warcio_check(*files)
     assert proc.returncode == 0, proc.stdout[-2000:]
+    summary = browser_crawl.summary
+    assert summary.get("cdxj") and summary.get("wacz") and "cdxj_error" not in summary and "wacz_error" not in summary
