@@ -25,6 +25,7 @@ The middleware is a thin adapter; `CaptureState` holds the logic and the recorde
 
 from __future__ import annotations
 
+import fcntl
 import json
 import logging
 import os
@@ -118,6 +119,14 @@ class CaptureState:
         self.state_dir = self.out_dir / "state"
         self.warc_dir = self.out_dir / "warc"
         self.state_dir.mkdir(parents=True, exist_ok=True)
+        # one crawl per DIR at a time (a cron run overlapping a manual one); the kernel lets go of
+        # the lock when the process dies, even by kill -9
+        self._lock = open(self.state_dir / "crawl.lock", "a")  # noqa: SIM115 (held for the crawl's life)
+        try:
+            fcntl.flock(self._lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            self._lock.close()
+            raise RuntimeError(f"another crawl is running into {self.out_dir} (state/crawl.lock is held)") from None
         self.captures_path = self.state_dir / "captures.jsonl"
         self.current_path = self.state_dir / "current.json"
         self.crash_at = crash_at
@@ -388,6 +397,7 @@ class CaptureState:
             self.current_path.unlink()
         except FileNotFoundError:
             pass
+        self._lock.close()
 
     def _previous_logs(self) -> list[Path]:
         return [p for p in sorted((self.out_dir / "crawls").glob("*/log.jsonl")) if p.parent.name < self.crawl_id

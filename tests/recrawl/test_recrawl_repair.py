@@ -6,7 +6,7 @@ import os
 from datetime import UTC, datetime
 
 import pytest
-from conftest import warcio_check
+from recrawlkit import warcio_check
 from warcio.archiveiterator import ArchiveIterator
 
 from archive.repair import repair_warc, scan_warc

@@ -9,7 +9,7 @@ import signal
 from collections import Counter
 
 import pytest
-from conftest import (
+from recrawlkit import (
     build_db,
     crawl_dirs,
     db_content,

@@ -6,7 +6,7 @@ import json
 import sqlite3
 
 import pytest
-from conftest import (
+from recrawlkit import (
     HOSTS,
     MOVED_HOST,
     build_db,
