@@ -129,6 +129,9 @@ class BrowserService:
             domain = nb(job.request).get("scope") or site_key(job.request.url)
             if not scope.in_scope(url, domain):
                 return f"out-of-scope: {host} is outside {domain}"
+            refused = self.robots_refusal(url, job.request)
+            if refused:
+                return refused
             if len(job.exchanges) >= MAX_EXCHANGES_PER_PAGE:
                 return f"page-budget: {MAX_EXCHANGES_PER_PAGE} requests from one page"
             if sum(1 for ex in job.exchanges if ex.url == url) >= MAX_SAME_URL_PER_PAGE:
@@ -147,6 +150,24 @@ class BrowserService:
                 return None
             if any(is_private_address(a) for a in addresses):
                 return f"private-address: {host} resolves to a private address"
+        return None
+
+    def robots_refusal(self, url: str, page_request: Request) -> str | None:
+        """robots.txt for what a page's scripts ask, as Scrapy's RobotsTxtMiddleware judged the page
+        itself (its parsed robots.txt per host; hosts it has not read are left to the scope rule)."""
+        if page_request.meta.get("dont_obey_robotstxt") or not self.crawler.settings.getbool("ROBOTSTXT_OBEY"):
+            return None
+        from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
+        from scrapy.robotstxt import RobotParser
+
+        try:
+            middlewares = self.crawler.engine.downloader.middleware.middlewares
+        except AttributeError:
+            return None
+        robots = next((m for m in middlewares if isinstance(m, RobotsTxtMiddleware)), None)
+        parser = getattr(robots, "_parsers", {}).get(urlsplit(url).netloc) if robots is not None else None
+        if isinstance(parser, RobotParser) and not parser.allowed(url, self.crawler.settings.get("USER_AGENT")):
+            return f"robots-disallow: {url} is forbidden by robots.txt"
         return None
 
     # -- lifecycle -----------------------------------------------------------------------------------

@@ -218,3 +218,26 @@ def test_service_archives_page_xhr_dom_and_download_and_guards_private_addresses
     with pytest.raises(Exception, match="no response"):
         asyncio.run(go(guarded))
     guarded.recorder.close()
+
+
+def test_scripts_requests_obey_robots_txt_as_the_page_did(tmp_path):
+    from types import SimpleNamespace
+
+    from scrapy import Request
+    from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
+    from scrapy.robotstxt import ProtegoRobotParser
+
+    service = _service(tmp_path, NIANBAO_ALLOW_PRIVATE=True)  # (no name lookups in tests)
+    robots = RobotsTxtMiddleware(service.crawler)
+    robots._parsers["www.a.gov.cn"] = ProtegoRobotParser.from_crawler(service.crawler,
+                                                                      b"User-agent: *\nDisallow: /api/\n")
+    service.crawler.engine = SimpleNamespace(downloader=SimpleNamespace(middleware=SimpleNamespace(middlewares=[robots])))
+    page = Request("http://www.a.gov.cn/list.html", meta={"nb": {"scope": "a.gov.cn"}})
+    service.jobs["tok"] = type("Job", (), {"request": page, "exchanges": []})()
+    assert service.permit("http://www.a.gov.cn/api/list.json", "tok").startswith("robots-disallow")
+    assert service.permit("http://www.a.gov.cn/data/list.json", "tok") is None
+    assert service.permit("http://www.b.gov.cn/data/list.json", "tok").startswith("out-of-scope")
+    overridden = Request(page.url, meta={"nb": {"scope": "a.gov.cn"}, "dont_obey_robotstxt": True})
+    service.jobs["tok"].request = overridden  # a seed's recorded robots override covers its scripts too
+    assert service.permit("http://www.a.gov.cn/api/list.json", "tok") is None
+    service.recorder.close()
