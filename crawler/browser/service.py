@@ -102,7 +102,7 @@ class BrowserService:
         self.session: BrowserSession | None = None
         self.jobs: dict[str, _Job] = {}
         self.last_job_by_site: dict[str, _Job] = {}
-        self.scopes: dict[str, str] = {}  # token -> the registered domain the page may load from
+        self._resolved: dict[str, set[str]] = {}  # host -> addresses (private-address rule without a proxy)
 
     @classmethod
     def for_crawler(cls, crawler: Crawler) -> BrowserService:
@@ -144,10 +144,13 @@ class BrowserService:
         if ip is None and self.upstream_for(url) is None:
             import socket
 
-            try:
-                addresses = {info[4][0] for info in socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)}
-            except OSError:
-                return None
+            addresses = self._resolved.get(host)
+            if addresses is None:
+                try:
+                    addresses = {info[4][0] for info in socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)}
+                except OSError:
+                    return None
+                self._resolved[host] = addresses
             if any(is_private_address(a) for a in addresses):
                 return f"private-address: {host} resolves to a private address"
         return None
@@ -162,7 +165,7 @@ class BrowserService:
 
         try:
             middlewares = self.crawler.engine.downloader.middleware.middlewares
-        except AttributeError:
+        except (AttributeError, RuntimeError):  # no engine (the browser path driven on its own)
             return None
         robots = next((m for m in middlewares if isinstance(m, RobotsTxtMiddleware)), None)
         parser = getattr(robots, "_parsers", {}).get(urlsplit(url).netloc) if robots is not None else None
