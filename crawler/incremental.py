@@ -229,7 +229,7 @@ class CaptureState:
     def _effective(row: dict, original: dict) -> dict:
         """A capture as a later request sees it: the original's status and payload, the latest validators."""
         status = original["status"] if row["status"] == 304 else row["status"]
-        return {**row, "status": status, "original": original,
+        return {**row, "status": status, "record_status": row["status"], "original": original,
                 "etag": row.get("etag") or original.get("etag"),
                 "last_modified": row.get("last_modified") or original.get("last_modified"),
                 "content_type": original.get("content_type") if row["status"] == 304 else row.get("content_type")}
@@ -417,16 +417,22 @@ class CaptureState:
     def _gone(self, recorder, logged: list[dict]) -> list[dict]:
         already = {e["url"] for e in logged if e.get("role") == "gone"}
         found = {e["url"] for e in logged if e.get("role") == "report"}
-        status = {e["url"]: e.get("status") for e in logged if e.get("status") is not None}
+        answers = {e["url"]: e for e in logged if e.get("status") is not None}
         reachable = {urlsplit(e.get("seed_url") or "").netloc for e in logged if e.get("role") == "report"}
         out = []
         for url, last in self._previous_reports().items():
             if last.get("role") != "report" or url in found or url in already:
                 continue
             host = urlsplit(last.get("seed_url") or "").netloc
-            answered = status.get(url)
+            answer = answers.get(url) or {}
+            answered = answer.get("status")
             if answered in GONE_STATUSES:
                 reason = f"gone: HTTP {answered}; the archive keeps the capture of {last.get('crawl_id')}"
+            elif (answer.get("reason") or "").startswith("soft-404"):
+                reason = f"gone: the page says it does not exist (HTTP {answered}); the archive keeps the capture " \
+                         f"of {last.get('crawl_id')}"
+            elif answer:
+                continue  # still served, classified otherwise this time: not gone from the portal
             elif host in reachable and host in recorder.portals:
                 reason = (f"gone: no longer listed on its portal; the archive keeps the capture of "
                           f"{last.get('crawl_id')}")

@@ -209,7 +209,8 @@ class CrawlRecorder:
 
     def restore(self, request: Request, done: dict) -> None:
         """A resumed crawl's exchange served from the archive: the log points at the record it holds."""
-        capture = {"status": done["status"], "content_type": done.get("content_type"), "fetched_at": done.get("date"),
+        capture = {"status": done.get("record_status", done["status"]), "content_type": done.get("content_type"),
+                   "fetched_at": done.get("date"),
                    "method": request.method, "payload_digest": done.get("payload_digest"),
                    "warc_file": done["warc_file"], "warc_offset": done["offset"], "warc_length": done["length"],
                    "warc_record_id": done["record_id"]}

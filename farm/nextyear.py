@@ -7,6 +7,8 @@ on `now` (None: everything published), plus what changed between the two, for re
 * **revised** reports: one older report per portal, published in its page, corrected in place
   (same URL, a 更正说明 paragraph added to the report text: new bytes, new ETag, new Last-Modified);
 * **removed** reports: one older report per portal taken down (not listed any more, its page 404);
+* **deleted** reports: one older report per portal whose page was deleted but whose list entry
+  stayed (a broken link: the page answers 404);
 * **moved** columns: on a portal whose lists are addressed by a column id (the Anhui platform's
   ``list.html?catId=``), one department column gets a new id: its old URL answers 404 (a seed
   or a remembered column URL that points there is stale), its parent and home link the new one,
@@ -36,10 +38,11 @@ class YearChanges:
     new: list[str] = field(default_factory=list)
     revised: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
+    deleted: list[str] = field(default_factory=list)
     moved_columns: list[tuple[str, str]] = field(default_factory=list)  # (old URL, new URL)
 
     def as_dict(self) -> dict:
-        return {"new": self.new, "revised": self.revised, "removed": self.removed,
+        return {"new": self.new, "revised": self.revised, "removed": self.removed, "deleted": self.deleted,
                 "moved_columns": self.moved_columns}
 
 
@@ -62,6 +65,7 @@ class _Editor:
         self.hosts = hosts
         self.revised: list[tuple[Portal, Article]] = []
         self.removed: list[tuple[Portal, Article]] = []
+        self.deleted: list[tuple[Portal, Article]] = []
 
     def __call__(self, portal: Portal) -> None:
         if self.hosts is not None and portal.host not in self.hosts:
@@ -74,7 +78,7 @@ class _Editor:
         if not in_page:
             return
         revise = rng.choice(in_page)
-        remove = rng.choice([a for a in pool if a is not revise])
+        remove, delete = rng.sample([a for a in pool if a is not revise], 2)
         revise.body += "\n" + CORRECTION.format(day=f"{self.revised_on:%Y年%m月%d日}")
         revise.extra["revised_on"] = self.revised_on
         for col in portal.all_columns():
@@ -82,6 +86,7 @@ class _Editor:
                 col.articles.remove(remove)
         self.revised.append((portal, revise))
         self.removed.append((portal, remove))
+        self.deleted.append((portal, delete))
 
 
 def move_column(portal: Portal) -> tuple[str, str] | None:
@@ -123,12 +128,15 @@ def next_year(seed: int = 20240101, *, last: dt.date = LAST_SPRING, now: dt.date
         old = portal.site.lookup(art.path)
         if old is not None:
             portal.site.add(art.path, Resource(old.content_type, old.body, noon(revised_on)))
+    for portal, art in editor.deleted:  # the list still links it
+        portal.site.routes.pop(art.path, None)
     where = {_identity(p, a): p.url(a.path) for p in before.portals for a in p.articles()}
     moved = [move_column(p) for p in after.portals if hosts is None or p.host in hosts]
     changes = YearChanges(
         new=sorted(_report_urls(after) - _report_urls(before)),
         revised=sorted(p.url(a.path) for p, a in editor.revised),
         removed=sorted(where[_identity(p, a)] for p, a in editor.removed),
+        deleted=sorted(p.url(a.path) for p, a in editor.deleted),
         moved_columns=sorted(m for m in moved if m),
     )
     return before, after, changes

@@ -121,9 +121,15 @@ def test_next_year_removed_reports_are_marked_gone_and_kept(springs, three_crawl
     out, (first, second, third), _ = three_crawls
     where = {r["WARC-Record-ID"]: (r["_file"], r["_offset"]) for r in warc_records(out) if r["WARC-Type"] == "response"}
     gone = {e["url"]: e for e in read_log(third) if e["role"] == "gone"}
-    assert {u for u in springs.changes.removed if MOVED_HOST not in u} == set(gone)
+    removed = {u for u in springs.changes.removed if MOVED_HOST not in u}
+    deleted = {u for u in springs.changes.deleted if MOVED_HOST not in u}
+    assert len(removed) == len(deleted) == len(HOSTS)
+    assert removed | deleted == set(gone)
     for url, entry in gone.items():
-        assert entry["reason"].startswith("gone:")
+        if url in deleted:  # still linked, the page answers 404
+            assert entry["status"] == 404 and entry["reason"].startswith("gone: HTTP 404")
+        else:
+            assert entry["status"] is None and entry["reason"].startswith("gone: no longer listed")
         first_seen = next(e for e in read_log(first) if e["role"] == "report" and e["url"] == url)
         last_seen = next(e for e in read_log(second) if e["role"] == "report" and e["url"] == url)
         assert entry["warc_record_id"] == last_seen["warc_record_id"]  # where the archive keeps it
@@ -138,7 +144,7 @@ def test_database_keeps_both_versions_flags_the_change_and_the_gone(springs, thr
     conn = sqlite3.connect(db)
     try:
         revised = [u for u in springs.changes.revised if MOVED_HOST not in u]
-        removed = [u for u in springs.changes.removed if MOVED_HOST not in u]
+        removed = [u for u in springs.changes.removed + springs.changes.deleted if MOVED_HOST not in u]
         for url in revised:
             rows = conn.execute("select id, revised, revision_of, is_latest from reports where url = ? "
                                 "order by fetched_at", [url]).fetchall()
@@ -172,7 +178,7 @@ def test_a_moved_column_is_found_again_and_its_reports_are_not_gone(springs, tmp
     log = read_log(second)
     assert any(e["url"] == old and e["status"] == 404 for e in log)  # the stale seed / remembered column
     assert any(e["url"] == new and e["role"] in ("column", "list") for e in log)
-    removed = {u for u in springs.changes.removed if MOVED_HOST in u}
+    removed = {u for u in springs.changes.removed + springs.changes.deleted if MOVED_HOST in u}
     before = {e["url"] for e in read_log(first) if e["role"] == "report"}
     after = {e["url"] for e in log if e["role"] == "report"}
     assert before - removed <= after  # the moved column's reports were found again, at their URLs
