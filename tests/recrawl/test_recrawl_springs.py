@@ -186,3 +186,13 @@ def test_a_moved_column_is_found_again_and_its_reports_are_not_gone(springs, tmp
     assert {e["url"] for e in log if e["role"] == "gone"} == removed
     state = json.loads((out / "state" / "portals.json").read_text(encoding="utf-8"))
     assert new in state[MOVED_HOST]["columns"]
+
+
+def test_next_year_unchanged_reports_and_attachments_are_not_downloaded_again(springs, three_crawls):
+    out, (first, _, third), _ = three_crawls
+    known = {e["url"] for e in read_log(first) if e["role"] in ("report", "attachment")}
+    revised = set(springs.changes.revised)
+    again = [e for e in read_log(third) if e["role"] in ("report", "attachment") and e["url"] in known - revised]
+    assert again
+    types = {r["WARC-Record-ID"]: r["WARC-Type"] for r in warc_records(out, third.name)}
+    assert {(e["status"], types[e["warc_record_id"]]) for e in again} == {(304, "revisit")}
