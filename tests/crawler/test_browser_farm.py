@@ -110,6 +110,10 @@ def test_each_needing_portal_went_through_the_browser_for_the_right_reason(brows
                 handed = [e for e in lines if e["role"] == "blocked" and e.get("via") == "http"
                           and e["reason"].startswith(kind) and "handed to the browser" in e["reason"]]
                 assert handed, portal["host"]
+    # a challenge answer, from either path, is always logged as blocked, never as the page it replaced
+    challenges = [e for e in browser_crawl.log if e["status"] in (412, 521)]
+    assert challenges and {e["role"] for e in challenges} == {"blocked"}
+    assert {e.get("via") for e in challenges} == {"http", "browser"}
     # no portal that needs no browser was rendered
     plain_hosts = {p["host"] for p in manifest["portals"] if not p["needs_browser"]}
     assert not [e for e in browser_crawl.log if e.get("via") == "browser" and e["url"].split("/")[2] in plain_hosts]
