@@ -146,6 +146,7 @@ class CaptureState:
         self._fh = None
         self._lines_written = 0
         self._last_revisit: tuple[str, str] | None = None  # (revisit record id, original record id)
+        self.stale_urls: set[str] = set()  # column URLs and seeds that answered 404/410 this crawl
 
     def _current(self) -> dict | None:
         try:
@@ -368,6 +369,8 @@ class CaptureState:
         gone = self._gone(recorder, logged)
         for entry in gone:
             recorder.write_entry(entry, {"seed_url": entry.get("seed_url"), "seed_agency": entry.get("seed_agency")})
+        missing = {e["url"] for e in logged if e.get("status") in GONE_STATUSES}
+        self.stale_urls = missing & (self._remembered_columns() | {e.get("seed_url") for e in logged})
         reports_now = {e["url"]: e for e in logged if e.get("role") == "report"}
         before = self._previous_reports()
         new = sorted(u for u in reports_now if u not in before)
@@ -389,7 +392,16 @@ class CaptureState:
             "new_reports": new,
             "revised_reports": revised,
             "gone_reports": [e["url"] for e in gone],
+            # seeds and remembered column URLs that answered 404/410: the site moved, update the seed list
+            "stale_urls": sorted(self.stale_urls),
         }
+
+    def _remembered_columns(self) -> set[str]:
+        try:
+            portals = json.loads((self.state_dir / "portals.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return set()
+        return {c for p in portals.values() for c in p.get("columns", [])}
 
     def ended(self) -> None:
         """The crawl wrote its summary: the next run starts a new crawl."""

@@ -320,13 +320,14 @@ class CrawlRecorder:
                 state = json.loads(path.read_text(encoding="utf-8"))
             except json.JSONDecodeError:
                 state = {}
+        stale = self.incremental.stale_urls if self.incremental is not None else set()  # 404 now: moved
         for host, p in self.portals.items():
             prev = state.get(host, {})
             state[host] = {
                 "seed_url": p.seed_url,
                 "agency": p.seed_agency,
                 "agencies": p.agencies,
-                "columns": sorted(set(prev.get("columns", [])) | set(p.columns)),
+                "columns": sorted((set(prev.get("columns", [])) | set(p.columns)) - stale),
                 "families": sorted(set(prev.get("families", [])) | p.families),
                 "pagination": sorted(set(prev.get("pagination", [])) | p.pagination),
                 "needs_browser": bool(p.blocked) or prev.get("needs_browser", False),

@@ -186,6 +186,8 @@ def test_a_moved_column_is_found_again_and_its_reports_are_not_gone(springs, tmp
     assert {e["url"] for e in log if e["role"] == "gone"} == removed
     state = json.loads((out / "state" / "portals.json").read_text(encoding="utf-8"))
     assert new in state[MOVED_HOST]["columns"]
+    assert old not in state[MOVED_HOST]["columns"]  # forgotten: next spring does not ask for it again
+    assert old in summary(second)["incremental"]["stale_urls"]  # and the maintainer is told
 
 
 def test_next_year_unchanged_reports_and_attachments_are_not_downloaded_again(springs, three_crawls):
