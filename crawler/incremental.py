@@ -189,9 +189,10 @@ class CaptureState:
             if row["type"] == "response":
                 self.records[row["record_id"]] = (row["warc_file"], row["offset"])
         by_id = {r["record_id"]: r for r in rows + own}
-        for row in rows:  # oldest crawl first: the latest capture of a key wins
+        rows.sort(key=lambda r: r.get("crawl_id") or "")  # stable: capture order within a crawl stays
+        for row in rows:  # oldest crawl first: the latest final answer for a key wins
             original = self._original(row, by_id)
-            if original is not None:
+            if original is not None and row["status"] not in RETRYABLE:
                 self.previous[row["key"]] = self._effective(row, original)
         for row in own:
             original = self._original(row, by_id)
