@@ -138,6 +138,8 @@ class PlantedReport:
     procurement_unit: str = "万元"  # 2019 template: the unit printed for 采购总金额 (万元 or 元)
     inconsistency: str | None = None  # which published total is off, e.g. "t3.total_column:3.1"
     seed_text: str | None = field(default=None, repr=False)  # the shared seed's text rendering
+    # hard cases of real reports that change how it prints (see ``QUIRKS``); values stay as published
+    quirks: tuple[str, ...] = ()
 
     @property
     def single_36(self) -> bool:
@@ -155,6 +157,8 @@ class PlantedReport:
             "procurement_unit": self.procurement_unit, "seed_name": self.seed_name,
             "seed_text": self.seed_text,
         }  # fmt: skip
+        if self.quirks:  # only when present, so that reports without quirks keep their cached documents
+            data["quirks"] = self.quirks
         return json.dumps(data, ensure_ascii=False, sort_keys=True)
 
 
@@ -570,6 +574,44 @@ def _prose(rng: random.Random, agency: str, year: int, level: str, template: str
     return intro, sections, signature
 
 
+# Hard cases seen in real reports, planted on some generated reports (every format draws them):
+# - ``label_typos``: 本年废止或失效件数 / 本年度止件数 for 本年废止件数, 其他法律行政止公开 for 3.3.2's label;
+# - ``spaced_year``: Word's spacing typed into the text, "2023 年" in the title and prose;
+# - ``t4_header_alt``: Table 4 with 行政复议 spanning two header rows and the outcomes under all three groups;
+# - ``split_number:<row>``: (published inconsistencies only) a Table 3 number broken over two cells,
+#   自然人 "1" and 商业企业 "2" for 12; ``expected`` holds the two cells as published.
+QUIRKS = ("label_typos", "spaced_year", "t4_header_alt", "split_number")
+
+
+def _quirks_rng(agency: str, year: int, level: str) -> random.Random:
+    """Its own stream, so that planting quirks never shifts the values of the farm's other reports."""
+    return random.Random(f"quirks|{agency}|{year}|{level}")
+
+
+def _content_quirks(qr: random.Random) -> list[str]:
+    out = []
+    if qr.random() < 0.22:
+        out.append("label_typos")
+    if qr.random() < 0.18:
+        out.append("spaced_year")
+    if qr.random() < 0.18:
+        out.append("t4_header_alt")
+    return out
+
+
+def _split_number(qr: random.Random, expected: dict, avoid_row: str | None) -> str | None:
+    """Publish one Table 3 自然人 number ≥ 10 as two cells (its last digit in 商业企业); return the row."""
+    t3 = expected["table3"]
+    rows = [r for r in T3_ROWS if t3.get(r) and r != avoid_row and (t3[r].get("natural_person") or 0) >= 10
+            and not t3[r].get("commercial_enterprise")]  # fmt: skip
+    if not rows:
+        return None
+    row = qr.choice(rows)
+    value = t3[row]["natural_person"]
+    t3[row]["natural_person"], t3[row]["commercial_enterprise"] = value // 10, value % 10
+    return row
+
+
 def _is_city(agency: str) -> bool:
     """Only cities divided into districts (设区的市) make 规章; a rough test on the name."""
     head = agency.split("人民政府")[0]
@@ -601,6 +643,12 @@ def generate_report(rng: random.Random, agency: str, year: int, *, level: str, i
     if blanks:
         _blank_some(rng, expected)
     inconsistency = _make_inconsistent(rng, expected) if inconsistent else None
+    qr = _quirks_rng(agency, year, level)
+    quirks = _content_quirks(qr)
+    if inconsistent and qr.random() < 0.5:
+        split_row = _split_number(qr, expected, (inconsistency or ":").split(":")[1])
+        if split_row:
+            quirks.append(f"split_number:{split_row}")
     made_title, title_lines = _title(rng, agency, year)
     if title is not None:
         made_title, title_lines = title, ()
@@ -612,7 +660,7 @@ def generate_report(rng: random.Random, agency: str, year: int, *, level: str, i
         agency=agency, year=year, template=template, level=level, title=made_title, published=published,
         expected=expected, inconsistent=inconsistent, seed_name=None, title_lines=title_lines, intro=intro,
         sections=sections, signature=signature, blank_mark=blank_mark, procurement_unit=procurement_unit,
-        inconsistency=inconsistency,
+        inconsistency=inconsistency, quirks=tuple(quirks),
     )  # fmt: skip
 
 

@@ -15,7 +15,7 @@ from parsers.extracted import Extracted, ParseError
 from parsers.metadata import find_published, parse_title
 from parsers.tables import build_tables, expand, recognize
 
-PARSER_VERSION = "1.0.0"
+PARSER_VERSION = "1.1.0"
 MAX_BYTES = 64 * 1024 * 1024
 
 log = logging.getLogger(__name__)
@@ -203,9 +203,13 @@ def _assemble(ex: Extracted) -> dict:
             result["status"], result["reason"] = "image_only", ex.image_only
         elif title.year is not None and title.agency is not None:
             result["status"] = "partial"
-            result["reason"] = "a report title but none of the three tables" + (
-                "; " + "; ".join(tables.unsure) if tables.unsure else ""
-            )
+            if ex.attachments:
+                shown = ", ".join(ex.attachments[:5]) + (", …" if len(ex.attachments) > 5 else "")
+                result["reason"] = f"a report page whose tables are in its attachments: {shown}"
+            else:
+                result["reason"] = "a report title but none of the three tables"
+            if tables.unsure:
+                result["reason"] += "; " + "; ".join(tables.unsure)
         else:
             result["status"], result["reason"] = "not_a_report", "no report title and none of the three tables"
         return result

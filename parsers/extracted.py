@@ -19,3 +19,4 @@ class Extracted:
     meta_dates: list[str] = field(default_factory=list)
     image_only: str | None = None  # why the document looks like images only
     warnings: list = field(default_factory=list)
+    attachments: list[str] = field(default_factory=list)  # document links of an HTML page (href, absolute when possible)

@@ -283,6 +283,7 @@ def extract(data: bytes, charset: str | None = None) -> Extracted:
 
     return Extracted(
         format="html",
+        attachments=_attachment_links(root),
         stream=walker.stream,
         lines=walker.lines,
         text=_main_text(root, len(text), walker.lines),
@@ -291,6 +292,25 @@ def extract(data: bytes, charset: str | None = None) -> Extracted:
         image_only=image_only,
         warnings=walker.warnings,
     )
+
+
+_ATTACHMENT_EXT = re.compile(r"\.(pdf|docx?|xlsx?|wps|et|ofd)(?:$|[?#])", re.I)
+_ATTACHMENT_SCRIPT = re.compile(r"downfile|download|attach|fujian", re.I)
+
+
+def _attachment_links(root, limit: int = 20) -> list[str]:
+    """Links to documents (PDF, Word, Excel; downfile.jsp-style downloads), in page order, once each."""
+    out: list[str] = []
+    for a in root.iter("a"):
+        href = (a.get("href") or "").strip()
+        if not href or href.startswith(("javascript:", "#", "mailto:")):
+            continue
+        if _ATTACHMENT_EXT.search(href) or _ATTACHMENT_SCRIPT.search(href):
+            if href not in out:
+                out.append(href)
+                if len(out) >= limit:
+                    break
+    return out
 
 
 def _main_text(root, size: int, lines: list[str]) -> str:

@@ -16,6 +16,12 @@ _YEAR = re.compile(r"(?:19|20)\d{2}\s*年")
 _YEAR_ONLY = re.compile(r"^\s*(?P<year>(?:19|20)\d{2})\s*年\s*度?\s*(?:政府)?信息公开")
 _AGENCY_TAIL = re.compile(r"[\s_\-|:·>»—]+$")
 _AGENCY_HEAD = re.compile(r"^.*[_|>»]\s*|^\s*(?:关于|\d+\s*[.、]\s*)")
+# A name that is only a generic suffix ("现公布某某市\n人民政府2021年…" wrapped in a PDF) names nobody.
+# (政府办公室 alone does: a county office's report calls itself that, see the county-office seed.)
+_GENERIC_AGENCIES = frozenset({"人民政府", "政府", "人民政府办公室", "本机关", "我局", "我委", "本单位", "市", "县", "区"})
+# A title followed by sentence punctuation is a sentence quoting it ("…年度报告。报告中所列数据").
+_SENTENCE_TAIL = re.compile(r"\s*[。，,；;]")
+_CJK_GAP = re.compile(r"(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])")
 _SITE_WORDS = ("网", "门户", "信息公开", "年报", "首页", "专栏", "政务公开", "栏目")
 _DATE_CN = re.compile(r"((?:19|20)\d{2})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
 _DATE_ISO = re.compile(r"((?:19|20)\d{2})[-/.](\d{1,2})[-/.](\d{1,2})")
@@ -38,7 +44,7 @@ def _clean_agency(text: str) -> str | None:
     text = re.sub(r"\s+", "", text).strip("《》“”\"'()（）【】[]")
     if not text or len(text) > 40 or re.search(r"[,，。;；:：!！?？]", text):
         return None
-    if not re.search(r"[\u4e00-\u9fff]", text):
+    if not re.search(r"[\u4e00-\u9fff]", text) or text in _GENERIC_AGENCIES:
         return None
     return text
 
@@ -51,14 +57,16 @@ def parse_title(candidates: list[str]) -> Title:
     make one title.
     """
     fallback: Title | None = None
+    in_sentence: Title | None = None
     previous = ""
     texts = [normalize_cell(raw) if raw else "" for raw in candidates]
+    texts = [t for t in texts if t]  # a blank line between a title's two halves does not part them
     for i, text in enumerate(texts):
-        if not text or len(text) > 100:
+        if len(text) > 100:
             previous = ""
             continue
         m = _TITLE.search(text)
-        if not m and i + 1 < len(texts) and texts[i + 1] and len(texts[i + 1]) <= 40 and _YEAR.search(text):
+        if not m and i + 1 < len(texts) and len(texts[i + 1]) <= 40 and _YEAR.search(text):
             # "吴起县人民政府 2021 年政府信息" + "公开工作年度报告": a title broken mid-word
             joined = text + texts[i + 1]
             m = _TITLE.search(joined)
@@ -68,21 +76,24 @@ def parse_title(candidates: list[str]) -> Title:
             if len(text) <= 40:
                 previous = text
             continue
-        if m:
-            year = int(m.group("year"))
-            agency = _clean_agency(m.group("agency"))
-            title = text[m.start("agency") if agency else m.start("year") : m.end()].strip()
-            if agency is None and previous and _YEAR_ONLY.match(text):
-                agency = _clean_agency(previous)
-                if agency:
-                    title = previous.strip() + text[: m.end()].strip()
+        year = int(m.group("year"))
+        agency = _clean_agency(m.group("agency"))
+        title = text[m.start("agency") if agency else m.start("year") : m.end()].strip()
+        if agency is None and previous and _YEAR_ONLY.match(text):
+            agency = _clean_agency(previous)
             if agency:
-                return Title(title=title, agency=agency, year=year)
-            if fallback is None:
-                fallback = Title(title=title, agency=None, year=year)
+                title = previous.strip() + text[: m.end()].strip()
+        title = _CJK_GAP.sub("", title)
+        sentence = bool(_SENTENCE_TAIL.match(text, m.end()))
+        if agency and not sentence:
+            return Title(title=title, agency=agency, year=year)
+        if agency and in_sentence is None:
+            in_sentence = Title(title=title, agency=agency, year=year)
+        elif fallback is None and not agency:
+            fallback = Title(title=title, agency=None, year=year)
         if len(text) <= 40:
             previous = text
-    return fallback or Title()
+    return in_sentence or fallback or Title()
 
 
 def find_published(meta_dates: list[str], lines: list[str]) -> str | None:

@@ -121,6 +121,9 @@ def _page(page, pno: int, stream: list, lines: list[str]) -> None:
         stream.append(BLOCK_END)
 
 
+_SENTENCE_END = "。"
+
+
 def _words_as_rows(page, pno: int, stream: list, lines: list[str]) -> None:
     """No ruling lines: words on one baseline form a row, each word a cell.
 
@@ -168,6 +171,14 @@ def _words_as_rows(page, pno: int, stream: list, lines: list[str]) -> None:
             attached.add(i)
     for i, row in enumerate(rows):
         if i in attached:
+            continue
+        if any(_SENTENCE_END in t for t in texts[i]):
+            # prose ("…结转下年度继续办理 2 件。"): one line of text, never a label with numbers
+            box = (min(w["x0"] for w in row), tops[i], max(w["x1"] for w in row), bottoms[i])
+            text = " ".join(texts[i])
+            stream.append(Cell(text, {"page": pno, "bbox": _bbox(box)}))
+            stream.append(ROW_END)
+            lines.append(text)
             continue
         if first_number[i] is None or i not in attach:
             for w, t in zip(row, texts[i], strict=True):

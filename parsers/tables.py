@@ -123,6 +123,7 @@ class Recognized:
     saw_t4: bool = False
     units: dict = field(default_factory=dict)  # Table 2 money columns printed in 元 instead of 万元
     empty_rows: dict = field(default_factory=dict)  # (table, code) -> label cell of a row with no cells
+    t2_header_cols: dict = field(default_factory=dict)  # Table 2 row code -> x of its block's column headers
 
 
 def recognize(stream: list) -> Recognized:
@@ -131,6 +132,7 @@ def recognize(stream: list) -> Recognized:
     table: str | None = None
     group: str | None = None
     current: _Collector | None = None
+    t2_header_run: list[int | None] = []  # the column headers of the current 第二十条 block, left to right
 
     def close():
         nonlocal current
@@ -196,9 +198,15 @@ def recognize(stream: list) -> Recognized:
             if label.code in ("other_services", "procurement"):
                 rec.template_votes["2019"] += 1
             current = _Collector("t2", label.code, item)
+            if t2_header_run and None not in t2_header_run:
+                rec.t2_header_cols.setdefault(label.code, list(t2_header_run))
         elif kind == "t2_header":
             table = "t2"
             rec.saw_t2 = True
+            if label.template:
+                t2_header_run.append(item.col)
+            else:  # 信息内容 / 第二十条第（X）项: a new block's headers follow
+                t2_header_run = []
             if label.template:
                 rec.template_votes[label.template] += 1
             _note_unit(rec, item.text)
@@ -500,6 +508,39 @@ def _align_short(readings: dict[str, RowReading], n: int, warnings: list, table:
                          "blank_columns": [i for i in range(n) if i not in placed]})
 
 
+def _align_t2_by_headers(readings: dict[str, RowReading], header_cols: dict, columns: dict, warnings: list,
+                         table: str) -> None:
+    """Table 2 rows with invisible blanks (no ruling lines): each number goes under its column header.
+
+    A 第二十条 block has two or three rows, often none complete, so the block's own header cells
+    (本年制发件数 / 本年废止件数 / 现行有效件数) give the column positions.
+    """
+    for code, r in readings.items():
+        centers = header_cols.get(code)
+        if r.problem != "short" or not r.partial or not centers or any(c.col is None for c in r.partial):
+            continue
+        n = len(centers)
+        if n < 2 or n != len(columns.get(code, ())) or any(b <= a for a, b in zip(centers, centers[1:], strict=False)):
+            continue
+        tolerance = min(b - a for a, b in zip(centers, centers[1:], strict=False)) / 2
+        placed: dict[int, Cell] = {}
+        for cell in r.partial:
+            pos = min(range(n), key=lambda i, cell=cell: abs(centers[i] - cell.col))
+            if abs(centers[pos] - cell.col) > tolerance or pos in placed:
+                placed = {}
+                break
+            placed[pos] = cell
+        if not placed:
+            continue
+        ref = r.partial[0].prov
+        r.cells = [placed.get(i) or Cell("", {**ref, "inferred_blank": True, "col": centers[i]}, centers[i])
+                   for i in range(n)]
+        r.problem = None
+        warnings.append({"code": "aligned_by_column", "table": table, "row": code,
+                         "message": f"{table} row {code}: {n - len(placed)} blank cell(s) placed by column header",
+                         "blank_columns": [i for i in range(n) if i not in placed]})
+
+
 def build_tables(rec: Recognized, year: int | None) -> Tables:
     out = Tables()
     out.warnings.extend(rec.warnings)
@@ -526,6 +567,7 @@ def build_tables(rec: Recognized, year: int | None) -> Tables:
         t2_readings = {code: fit_row(entry[1], len(t2_codes[code]), None)
                        for code, entry in real_t2.items() if code in t2_codes}
         _anchor_choice(t2_readings)
+        _align_t2_by_headers(t2_readings, rec.t2_header_cols, t2_codes, out.warnings, t2_key)
         for (target, code), label_cell in rec.empty_rows.items():
             if target == "t2" and code in t2_codes and code not in t2_readings:
                 t2_readings[code] = RowReading(

@@ -18,6 +18,7 @@ Seed reports are drawn from their own text (``model.seed_blocks``), in the layou
 
 from __future__ import annotations
 
+import hashlib
 import html
 
 from farm.documents.model import Block, Cell, Table, fullwidth, report_blocks
@@ -193,7 +194,17 @@ def render_article_html(report: PlantedReport, *, layout: str, with_title: bool 
     if layout not in LAYOUTS:
         raise ValueError(f"unknown layout {layout!r}; expected one of {LAYOUTS}")
     blocks = report_blocks(report, with_title=with_title, **_TABLE_OPTIONS[layout])
-    return blocks_html(blocks, layout)
+    body = blocks_html(blocks, layout)
+    if in_layout_wrapper(report):
+        body = ('<table width="100%" border="0" cellspacing="0" cellpadding="0" class="layout">\n'
+                f'<tr><td class="article-content">\n{body}</td></tr>\n</table>\n')
+    return body
+
+
+def in_layout_wrapper(report: PlantedReport) -> bool:
+    """A fifth of the articles sit inside a page-layout table (old CMS templates), fixed by content."""
+    digest = hashlib.sha256(report.canonical_json().encode()).digest()
+    return digest[0] % 5 == 0
 
 
 __all__ = ["LAYOUTS", "render_article_html", "blocks_html"]

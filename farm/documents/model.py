@@ -220,7 +220,15 @@ def table4(report: PlantedReport, *, overrides: dict | None = None, header_rows:
         text = T4_OUTCOME_LABELS[o]
         return text[:2] + "\n" + text[2:] if header_breaks and len(text) == 4 else text
 
-    if header_rows == 3:
+    if header_rows == -3:  # 行政复议 spanning two rows; outcomes printed under all three groups
+        rows = [
+            [Cell("行政复议", rowspan=2, colspan=5, kind="head"), Cell("行政诉讼", colspan=10, kind="head")],
+            [Cell(T4_GROUP_LABELS["litigation_direct"], colspan=5, kind="head"),
+             Cell(T4_GROUP_LABELS["litigation_after_review"], colspan=5, kind="head")],
+            [Cell(lab(o), kind="head") for _ in range(3) for o in T4_OUTCOMES],
+        ]  # fmt: skip
+        header_rows = 3
+    elif header_rows == 3:
         rows = [
             [Cell("行政复议", colspan=5, kind="head"), Cell("行政诉讼", colspan=10, kind="head")],
             [*(Cell(lab(o), rowspan=2, kind="head") for o in T4_OUTCOMES),
@@ -257,18 +265,28 @@ def report_blocks(report: PlantedReport, *, with_title: bool = True, **table_opt
     t4_opts = {k: v for k, v in table_options.items() if k in ("header_breaks",)}
     if "t4_header_rows" in table_options:
         t4_opts["header_rows"] = table_options["t4_header_rows"]
+    quirks = set(report.quirks)
+    if "t4_header_alt" in quirks:
+        t4_opts["header_rows"] = -3
+    prose = spaced_year if "spaced_year" in quirks else str
     blocks: list[Block] = []
     if with_title:
-        blocks.append(Block("title", text=report.title, lines=report.title_lines or (report.title,)))
+        lines = report.title_lines or (report.title,)
+        blocks.append(Block("title", text=prose(report.title), lines=tuple(prose(x) for x in lines)))
     if report.intro:
-        blocks.append(Block("para", text=report.intro))
+        blocks.append(Block("para", text=prose(report.intro)))
     t2 = table2(report)
+    t3 = table3(report, **t3_opts)
     if table_options.get("repealed_label"):
         relabel(t2, "本年废止件数", table_options["repealed_label"])
-    tables = {1: t2, 2: table3(report, **t3_opts), 3: table4(report, **t4_opts)}
+    if "label_typos" in quirks:  # the typos real reports print (labels.py reads them)
+        typo = "本年度止件数" if report.year % 2 else "本年废止或失效件数"
+        relabel(t2, "本年废止件数", typo)
+        relabel(t3, T3_ROW_LABELS["3.3.2"], "2.其他法律行政止公开")
+    tables = {1: t2, 2: t3, 3: table4(report, **t4_opts)}
     for i, (heading, paragraphs) in enumerate(report.sections):
         blocks.append(Block("heading", text=heading))
-        blocks.extend(Block("para", text=p) for p in paragraphs)
+        blocks.extend(Block("para", text=prose(p)) for p in paragraphs)
         if i in tables:
             blocks.append(Block("table", table=tables[i]))
     if report.signature:
@@ -312,6 +330,14 @@ SEED_STYLE = {
     "yangquan-city-2023": {"header_breaks": True},
     "yiyang-city-office-2023": {"header_breaks": True},
 }
+
+
+_CJK_DIGITS = re.compile(r"(?<=[\u4e00-\u9fff])(?=\d)|(?<=\d)(?=[\u4e00-\u9fff])")
+
+
+def spaced_year(text: str) -> str:
+    """Word's CJK/Latin spacing typed into the text: 2023年 → 2023 年."""
+    return _CJK_DIGITS.sub(" ", text)
 
 
 def relabel(table: Table, old: str, new: str) -> Table:

@@ -8,6 +8,7 @@ over a page, as Word does.
 
 from __future__ import annotations
 
+import copy
 import functools
 import io
 import re
@@ -19,9 +20,9 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import cm
 from reportlab.pdfbase import pdfmetrics
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import PageBreak, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from farm.documents.model import Block, positions
+from farm.documents.model import Block, Cell, positions
 from farm.documents.model import Table as ModelTable
 
 WQY_FONT = Path("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc")
@@ -66,13 +67,14 @@ _WIDTHS = {
 }
 
 
-def pdf_table(table: ModelTable, styles: dict[str, ParagraphStyle]) -> Table:
+def pdf_table(table: ModelTable, styles: dict[str, ParagraphStyle], *, ruled: bool = True) -> Table:
+    """``ruled=False``: no lines at all (a reader has only the text positions to go by)."""
     pos = positions(table.rows)
     nrows = max(r + c.rowspan for r, _, c in pos)
     ncols = max(col + c.colspan for _, col, c in pos)
     data: list[list] = [["" for _ in range(ncols)] for _ in range(nrows)]
     commands = [
-        ("GRID", (0, 0), (-1, -1), 0.6, colors.black),
+        *([("GRID", (0, 0), (-1, -1), 0.6, colors.black)] if ruled else []),
         ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
         ("LEFTPADDING", (0, 0), (-1, -1), 2),
         ("RIGHTPADDING", (0, 0), (-1, -1), 2),
@@ -97,8 +99,37 @@ def spaced(text: str) -> str:
     return _CJK_DIGITS.sub(" ", text)
 
 
-def render_pdf(blocks: list[Block], *, title: str = "", author: str = "", spaced_numbers: bool = False) -> bytes:
-    """``spaced_numbers``: prose digits set apart from the characters around them (2023 年)."""
+def split_row_over_pages(table: ModelTable, code: str = "3.2") -> tuple[ModelTable, ModelTable]:
+    """Table 3 broken inside row ``code``, as Word breaks a row that may split across pages.
+
+    The first part ends with the row's numbers and the first half of its label; the second part
+    (after the repeated header rows, on the next page) starts with the rest of the label and
+    empty value cells. The rowspan of 三、本年度办理结果 is cut in two.
+    """
+    rows = copy.deepcopy(table.rows)
+    head = rows[: table.header_rows]
+    at = next(i for i, row in enumerate(rows) if any(c.key and c.key[1] == code for c in row))
+    group_row = next(i for i, row in enumerate(rows) if any(c.text == "三、本年度办理结果" for c in row))
+    group = next(c for c in rows[group_row] if c.text == "三、本年度办理结果")
+    label = next(c for c in rows[at] if c.kind == "label" and c.text != "三、本年度办理结果")
+    cut = max(2, len(label.text) * 2 // 3)
+    first_half, second_half = label.text[:cut], label.text[cut:]
+    label.text = first_half
+    remaining = group.rowspan - (at - group_row + 1)
+    group.rowspan = at - group_row + 1
+    continuation = [Cell(second_half, colspan=label.colspan)]
+    continuation += [Cell("", kind="value") for c in rows[at] if c.kind == "value"]
+    if remaining > 0:
+        continuation.insert(0, Cell("三、本年度办理结果", rowspan=remaining + 1))
+    first = ModelTable(table.name, rows[: at + 1], table.header_rows)
+    second = ModelTable(table.name, copy.deepcopy(head) + [continuation] + rows[at + 1 :], table.header_rows)
+    return first, second
+
+
+def render_pdf(blocks: list[Block], *, title: str = "", author: str = "", spaced_numbers: bool = False,
+               ruled: bool = True, row_split: bool = False) -> bytes:
+    """``spaced_numbers``: prose digits set apart from the characters around them (2023 年).
+    ``ruled=False``: tables without lines. ``row_split``: Table 3 breaks over a page inside a row."""
     styles = _styles()
     story: list = []
     if spaced_numbers:
@@ -115,7 +146,11 @@ def render_pdf(blocks: list[Block], *, title: str = "", author: str = "", spaced
             story.extend(Paragraph(_esc(line), styles["right"]) for line in block.lines)
         elif block.kind == "table" and block.table is not None:
             story.append(Spacer(1, 4))
-            story.append(pdf_table(block.table, styles))
+            if row_split and block.table.name == "table3":
+                first, second = split_row_over_pages(block.table)
+                story += [pdf_table(first, styles, ruled=ruled), PageBreak(), pdf_table(second, styles, ruled=ruled)]
+            else:
+                story.append(pdf_table(block.table, styles, ruled=ruled))
             story.append(Spacer(1, 6))
     buf = io.BytesIO()
     doc = SimpleDocTemplate(buf, pagesize=A4, leftMargin=2 * cm, rightMargin=2 * cm, topMargin=2.2 * cm,

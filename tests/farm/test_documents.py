@@ -28,6 +28,18 @@ from farm.documents import _render as render_uncached
 from farm.reports import T3_COLUMNS, T3_ROW_LABELS, T4_GROUPS, T4_OUTCOMES, generate_report, seed_reports
 
 _LABEL_TO_CODE = {re.sub(r"\s+", "", v): k for k, v in T3_ROW_LABELS.items() if k not in ("3", "3.3", "3.4", "3.5")}
+_LABEL_TO_CODE["2.其他法律行政止公开"] = "3.3.2"  # the typo of the ``label_typos`` quirk
+
+
+def _label_code(cell: str) -> str | None:
+    """The row a label cell names; the first part of a label broken by a page break counts too."""
+    if cell in _LABEL_TO_CODE:
+        return _LABEL_TO_CODE[cell]
+    if len(cell) >= 8:
+        hits = {code for label, code in _LABEL_TO_CODE.items() if label.startswith(cell)}
+        if len(hits) == 1:
+            return hits.pop()
+    return None
 
 
 def _reports():
@@ -68,10 +80,10 @@ def _table3_from_rows(rows, blank_mark) -> dict:
         cells = ["" if c is None else re.sub(r"\s+", "", str(c)) for c in row]
         if len(cells) < 8:
             continue
-        labels = [i for i, c in enumerate(cells[:-7]) if c in _LABEL_TO_CODE]
+        labels = [i for i, c in enumerate(cells[:-7]) if _label_code(c)]
         if not labels:
             continue
-        code = _LABEL_TO_CODE[cells[labels[-1]]]
+        code = _label_code(cells[labels[-1]])
         if code in ("1", "2", "4") and any(h in "".join(cells) for h in ("自然人", "申请人情况")):
             continue
         out[code] = dict(zip(T3_COLUMNS, (_num(v, blank_mark) for v in row[-7:]), strict=True))
@@ -223,3 +235,38 @@ def test_pdf_text_layer_can_show_word_spacing_around_digits():
         rows = [row for page in pdf.pages for table in page.extract_tables() for row in table]
     assert f"{report.year} 年" in text
     _assert_table3(_table3_from_rows(rows, report.blank_mark), report, "pdf spaced")  # tables untouched
+
+
+def test_pdf_row_broken_by_a_page_break_and_unruled_tables():
+    """A Table 3 row split over two pages (label on both, numbers on the first); tables without lines."""
+    from farm.documents.model import report_blocks
+    from farm.documents.pdf import render_pdf
+
+    report = _reports()[0]
+    label = T3_ROW_LABELS["3.2"]
+    data = render_pdf(report_blocks(report), row_split=True)
+    with pdfplumber.open(io.BytesIO(data)) as pdf:
+        pages = [re.sub(r"\s+", "", p.extract_text()) for p in pdf.pages]
+    holding = [i for i, text in enumerate(pages) if label[:8] in text]
+    assert len(holding) == 1 and label[8:] not in pages[holding[0]]
+    assert label[-8:] in pages[holding[0] + 1] and "申请人情况" in pages[holding[0] + 1]  # header repeated
+    unruled = render_pdf(report_blocks(report), ruled=False)
+    with pdfplumber.open(io.BytesIO(unruled)) as pdf:
+        assert not any(p.lines or p.rects for p in pdf.pages)
+        assert str(report.expected["table3"]["1"]["total"]) in pdf.pages[1].extract_text() + pdf.pages[0].extract_text()
+
+
+def test_quirks_print_typos_spacing_and_the_other_table4_header():
+    import dataclasses
+
+    from farm.documents.model import report_blocks
+
+    report = dataclasses.replace(_reports()[0], quirks=("label_typos", "spaced_year", "t4_header_alt"))
+    blocks = report_blocks(report)
+    texts = [c.text for b in blocks if b.table for row in b.table.rows for c in row]
+    assert "2.其他法律行政止公开" in texts and T3_ROW_LABELS["3.3.2"] not in texts
+    assert "本年废止件数" not in texts and ("本年度止件数" in texts or "本年废止或失效件数" in texts)
+    assert blocks[0].text.startswith(f"{report.agency} {report.year} 年")
+    t4 = next(b.table for b in blocks if b.table and b.table.name == "table4")
+    assert t4.rows[0][0].text == "行政复议" and t4.rows[0][0].rowspan == 2 and len(t4.rows[2]) == 15
+    assert render_uncached(report, "docx") != render_uncached(_reports()[0], "docx")

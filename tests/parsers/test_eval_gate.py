@@ -207,3 +207,83 @@ def test_farm_traditional_pinyin_mirrors_read_like_their_originals(farm):
         assert not wrong, (look["url"], wrong[:10])
         compared += 1
     assert compared, "the farm has no mirror of an inline-HTML report"
+
+
+# ---------------------------------------------------------------- hard cases planted on the farm
+
+
+def _planted(farm):
+    """(format, PlantedReport) of every report article of the farm whose tables a parser reads."""
+    for portal in farm.farm.portals:
+        for article in portal.articles():
+            report = article.report
+            if report is None or article.kind != "report" or report.expected is None:
+                continue
+            if article.delivery == "html":
+                yield "html", report
+            elif article.delivery == "attachment" and article.docs:
+                yield article.docs[0].fmt, report
+
+
+def test_farm_plants_the_hard_cases_of_real_reports(farm):
+    """The gate above only means something if the farm plants the hard cases, in several formats."""
+    from farm.documents import pdf_variant
+    from farm.documents.article import in_layout_wrapper
+
+    seen: dict[str, set[str]] = defaultdict(set)
+    for fmt, report in _planted(farm):
+        for quirk in report.quirks:
+            seen[quirk.split(":")[0]].add(fmt)
+        if fmt == "html" and in_layout_wrapper(report):
+            seen["layout_wrapper"].add(fmt)
+        if fmt == "pdf":
+            variant = pdf_variant(report)
+            if not variant["ruled"]:
+                seen["pdf_unruled"].add(fmt)
+            if variant["row_split"]:
+                seen["pdf_row_split"].add(fmt)
+        if len(report.title_lines) == 2 and report.title_lines[0].endswith("政府信息"):
+            seen["title_split_after_政府信息"].add(fmt)
+    for case in ("label_typos", "spaced_year", "t4_header_alt"):
+        assert "html" in seen[case] and len(seen[case]) >= 3, (case, seen[case])
+    assert seen["split_number"], "no split number planted"
+    assert seen["layout_wrapper"] and seen["pdf_unruled"] and seen["pdf_row_split"], dict(seen)
+    assert "html" in seen["title_split_after_政府信息"] and len(seen["title_split_after_政府信息"]) >= 2, dict(seen)
+
+
+def test_farm_split_numbers_are_kept_as_published_and_warned(farm, farm_results):
+    """A number broken over two cells stays two cells (the truth as published) and is reported."""
+    split = {(r.agency, r.year): q.split(":")[1] for _fmt, r in _planted(farm) for q in r.quirks
+             if q.startswith("split_number:")}
+    checked = 0
+    for _fmt, url, report, got in farm_results:
+        row = split.get((report["agency"], report["year"]))
+        if row is None or report["expected"] is None:
+            continue
+        published = report["expected"]["table3"][row]
+        assert got["table3"][row] == published, url
+        warning = next(w for w in got["warnings"] if w["code"] == "split_number" and w["row"] == row)
+        assert warning["cells"] == [published["natural_person"], published["commercial_enterprise"]]
+        assert warning["candidate"] == int(f"{published['natural_person']}{published['commercial_enterprise']}")
+        checked += 1
+    assert checked, "no planted split number was parsed"
+
+
+def test_farm_reports_read_through_a_traditional_big5_gateway(farm):
+    """A gateway's 繁体 Big5 copy of each inline report parses to the same cells, agency simplified."""
+    from farm.documents.chinese import to_traditional
+
+    compared = 0
+    for report in farm.manifest["reports"]:
+        if report.get("tables_from") != report["page_url"] or report["expected"] is None:
+            continue
+        _ct, data = farm.farm.raw_document(report["page_url"])
+        if b"charset=utf-8" not in data[:2048]:
+            continue
+        text = to_traditional(data.decode("utf-8")).replace("charset=utf-8", "charset=big5")
+        got = parse_report(text.encode("big5", "xmlcharrefreplace"), url=report["page_url"],
+                           content_type="text/html; charset=big5")
+        right, total, wrong = score(report["expected"], got)
+        assert not wrong and got["status"] == "ok", (report["page_url"], got["reason"], wrong[:10])
+        compared += 1
+    assert compared >= 20

@@ -217,6 +217,14 @@ def test_label_broken_by_a_page_break(seeds, values_after_break):
         (["吴起县人民政府 2021 年政府信息", "公开工作年度报告"], "吴起县人民政府", 2021),  # broken mid-word
         (["屯溪区人民政府2019年度政府信息公开年报（图解）"], "屯溪区人民政府", 2019),
         (["首页 > 政务公开", "一、总体情况"], None, None),
+        (["大埔县三河镇人民政府2023年政府信息", "公开工作年度报告"], "大埔县三河镇人民政府", 2023),  # DOC/PDF split
+        (["大埔县三河镇人民政府2023年政府信息", "", "公开工作年度报告"], "大埔县三河镇人民政府", 2023),  # blank between
+        (["大埔县三河镇人民政府 2023 年政府信息", "公开工作年度报告"], "大埔县三河镇人民政府", 2023),
+        # an intro sentence wrapped by a PDF names no agency; the real title further down does
+        (["根据《条例》有关要求，现公布某某市", "人民政府2021年政府信息公开工作年度报告。报告中所列数据"], None, 2021),
+        (["根据《条例》有关要求，现公布某某市", "人民政府2021年政府信息公开工作年度报告。报告中所列数据",
+          "某某市人民政府2021年政府信息公开工作年度报告"], "某某市人民政府", 2021),
+        (["政府办公室 2023 年政府信息公开工作年度报告"], "政府办公室", 2023),  # the county-office seed names itself so
     ],
 )
 def test_title_forms(candidates, agency, year):
@@ -224,3 +232,18 @@ def test_title_forms(candidates, agency, year):
 
     title = parse_title(candidates)
     assert (title.agency, title.year) == (agency, year)
+
+
+def test_a_page_that_only_links_its_report_says_where_the_tables_are():
+    """A stub page (title + 附件 link) stays `partial` without tables, and its reason names the attachments."""
+    title = "大埔县三河镇人民政府2023年政府信息公开工作年度报告"
+    page = (f"<html><head><title>{title}</title></head><body><h1>{title}</h1><p>附件："
+            f'<a href="./P020240115.pdf">{title}.pdf</a> <a href="/module/download/downfile.jsp?id=7">{title}.doc</a>'
+            "</p></body></html>")
+    result = parse_report(page.encode())
+    assert result["status"] == "partial"
+    assert result["table3"] is None and result["table2"] is None
+    assert "./P020240115.pdf" in result["reason"] and "downfile.jsp?id=7" in result["reason"]
+    assert "attachments" in result["reason"]
+    plain = parse_report(f"<html><head><title>{title}</title></head><body><h1>{title}</h1><p>正文</p></body></html>".encode())
+    assert plain["status"] == "partial" and plain["reason"] == "a report title but none of the three tables"
