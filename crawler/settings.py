@@ -105,11 +105,11 @@ NIANBAO_CRASH_AT = ""
 NIANBAO_PROGRESS_INTERVAL = 30.0
 
 # --- browser (crawler/browser/: Chromium via Playwright, only where a page needs it) ----------
-# Off by default until tests/crawler's issue-3 assertions allow browser captures on challenge
-# hosts; `-s NIANBAO_BROWSER=1` turns it on. Used only for: seeds whose notes ask for a browser,
+# On by default; `-s NIANBAO_BROWSER=0` turns it off (then pages that need it stay `blocked`).
+# Without Debian's chromium it turns itself off and says why. Used only for: seeds whose notes ask for a browser,
 # known JS challenges (412 $_ts, 521 __jsl_clearance; logged `blocked`, then handed over), and list
 # pages built client-side. Cookies the browser earns go with later plain requests to that site.
-NIANBAO_BROWSER = False
+NIANBAO_BROWSER = True
 # Debian's chromium ("" = shutil.which("chromium")); never a Playwright-downloaded build.
 NIANBAO_BROWSER_EXECUTABLE = ""
 NIANBAO_BROWSER_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",

@@ -50,8 +50,9 @@ def db_cells(db: sqlite3.Connection, report_id: str, key: str) -> dict[tuple[str
 
 
 def reachable_reports(manifest: dict) -> list[dict]:
-    """Planted reports a polite crawler without a browser must get (robots.txt is obeyed)."""
-    return [r for r in manifest["reports"] if not r["needs_browser"] and not r.get("robots_disallowed")]
+    """Planted reports a polite crawler must get: all but those robots.txt forbids (the crawl obeys
+    it). Those that need a browser are included: the browser path is on by default."""
+    return [r for r in manifest["reports"] if not r.get("robots_disallowed")]
 
 
 def test_every_reachable_planted_report_is_in_the_database_with_the_manifest_values(built):

@@ -34,7 +34,8 @@ def crawl(tmp_path_factory):
         seeds = tmp / "seeds.csv"
         seeds.write_text(f"agency,url,notes\n测试县人民政府,{portal.base}/,official mock portal\n", encoding="utf-8")
         out = tmp / "out"
-        proc = nianbao_crawl(seeds, out, "--allow-private", *FAST)
+        # the plain path alone: its challenges cannot be passed by a browser (tests/crawler/test_browser_*)
+        proc = nianbao_crawl(seeds, out, "--allow-private", *FAST, "-s", "NIANBAO_BROWSER=0")
         (crawl_dir,) = list((out / "crawls").iterdir())
         entries = list(read_log(crawl_dir / "log.jsonl"))
         yield {"proc": proc, "out": out, "dir": crawl_dir, "log": entries, "portal": portal,
