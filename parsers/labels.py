@@ -193,6 +193,14 @@ _SECTION_NUMERALS = "一二三四五六七八九十"
 
 
 @lru_cache(maxsize=65536)
+def _wrapped_group_heads(key: str) -> list[str]:
+    """"" and every tail (two characters or more) of a group label that ``key`` starts with."""
+    heads = [""]
+    for word in _GROUP_PREFIX_WORDS:
+        heads += [word[i:] for i in range(1, len(word) - 1) if key.startswith(word[i:])]
+    return heads
+
+
 def classify_label(text: str) -> Label | None:
     """The label a cell's text stands for, or None when it is not a label of the tables."""
     key = label_key(text)
@@ -222,10 +230,12 @@ def classify_label(text: str) -> Label | None:
                 return Label(label.kind, label.code, label.template, exact=False)
     # The first part of a label broken by a page break: a long prefix of exactly one row label.
     if len(key) >= 8:
-        hits = {(lab.kind, lab.code) for cand, lab in _PREFIXABLE if cand.startswith(key) and len(cand) > len(key)}
-        if len(hits) == 1:
-            kind, code = hits.pop()
-            return Label(kind, code, exact=False)
+        for head in _wrapped_group_heads(key):  # "理结果" + 部分公开（区分处理的，只计这: a group label's tail in front
+            rest = key[len(head) :]
+            hits = {(lab.kind, lab.code) for cand, lab in _PREFIXABLE if cand.startswith(rest) and len(cand) > len(rest)}
+            if len(rest) >= 8 and len(hits) == 1:
+                kind, code = hits.pop()
+                return Label(kind, code, exact=False)
     if key.startswith("其他处理") and key[len("其他处理") :] == "其他":
         return Label("t3_row", "3.6.3")
     if key.endswith("总计") and key[:-2] in ("", "本年度办理结果"):

@@ -17,7 +17,7 @@ from pathlib import Path
 from farm.reports import PlantedReport
 
 # Bump when a renderer's output changes, so that stale cached documents are not served.
-RENDER_VERSION = "7"
+RENDER_VERSION = "8"
 
 
 def cache_dir() -> Path:

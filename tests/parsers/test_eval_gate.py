@@ -241,7 +241,7 @@ def test_farm_plants_the_hard_cases_of_real_reports(farm):
             if not variant["ruled"]:
                 seen["pdf_unruled"].add(fmt)
             if variant["row_split"]:
-                seen["pdf_row_split"].add(fmt)
+                seen["pdf_row_split" if variant["ruled"] else "pdf_row_split_unruled"].add(fmt)
         lines = report.title_lines if fmt == "html" else printed_title_lines(report)
         if len(lines) == 2 and lines[0].endswith("政府信息"):
             seen["title_split_after_政府信息"].add(fmt)
@@ -249,6 +249,7 @@ def test_farm_plants_the_hard_cases_of_real_reports(farm):
         assert "html" in seen[case] and len(seen[case]) >= 3, (case, seen[case])
     assert seen["split_number"], "no split number planted"
     assert seen["layout_wrapper"] and seen["pdf_unruled"] and seen["pdf_row_split"], dict(seen)
+    assert seen["pdf_row_split_unruled"], dict(seen)
     assert seen["title_split_after_政府信息"] >= {"html", "pdf", "docx", "doc", "xls", "xlsx"}, dict(seen)
 
 
