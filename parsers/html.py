@@ -295,21 +295,25 @@ def extract(data: bytes, charset: str | None = None) -> Extracted:
 
 
 _ATTACHMENT_EXT = re.compile(r"\.(pdf|docx?|xlsx?|wps|et|ofd)(?:$|[?#])", re.I)
+_SCRIPT_HREF = re.compile(r"""href\s*=\s*\\?["']([^"'\\]+)\\?["']""")
 _ATTACHMENT_SCRIPT = re.compile(r"downfile|download|attach|fujian", re.I)
 
 
 def _attachment_links(root, limit: int = 20) -> list[str]:
     """Links to documents (PDF, Word, Excel; downfile.jsp-style downloads), in page order, once each."""
+    hrefs = [a.get("href") or "" for a in root.iter("a")]
+    for script in root.iter("script"):  # TRS writes its 附件 links with document.write
+        if script.text and "href" in script.text:
+            hrefs += _SCRIPT_HREF.findall(script.text)
     out: list[str] = []
-    for a in root.iter("a"):
-        href = (a.get("href") or "").strip()
+    for raw in hrefs:
+        href = raw.strip()
         if not href or href.startswith(("javascript:", "#", "mailto:")):
             continue
-        if _ATTACHMENT_EXT.search(href) or _ATTACHMENT_SCRIPT.search(href):
-            if href not in out:
-                out.append(href)
-                if len(out) >= limit:
-                    break
+        if (_ATTACHMENT_EXT.search(href) or _ATTACHMENT_SCRIPT.search(href)) and href not in out:
+            out.append(href)
+            if len(out) >= limit:
+                break
     return out
 
 

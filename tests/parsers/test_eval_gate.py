@@ -289,3 +289,20 @@ def test_farm_reports_read_through_a_traditional_big5_gateway(farm):
         assert not wrong and got["status"] == "ok", (report["page_url"], got["reason"], wrong[:10])
         compared += 1
     assert compared >= 20
+
+
+def test_farm_stub_pages_name_the_attachments_that_hold_the_report(farm):
+    """A page that only links its report (全文详见附件) stays `partial`, and says where the tables are."""
+    stubs = 0
+    for report in farm.manifest["reports"]:
+        if not report.get("tables_from") or report["tables_from"] == report["page_url"]:
+            continue
+        try:
+            content_type, data = farm.farm.raw_document(report["page_url"])
+        except Exception:  # noqa: BLE001 - a page the farm only serves through a browser or a redirect
+            continue
+        got = parse_report(data, url=report["page_url"], content_type=content_type)
+        assert got["status"] == "partial" and got["table3"] is None, (report["page_url"], got["status"])
+        assert got["reason"].startswith("a report page whose tables are in its attachments: "), got["reason"]
+        stubs += 1
+    assert stubs >= 10
