@@ -43,7 +43,8 @@ _TONED = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüńňǹḿ"
 # A pinyin gloss right after a CJK character: 陽(yáng), 報(bào). Needs a tone mark (or ü) so that
 # real brackets such as (一), (单位:万元) or (APP) are never touched.
 _PINYIN = re.compile(
-    r"(?<=[\u3400-\u9fff])[(（]\s*(?=[a-zA-Z" + _TONED + r"]*[" + _TONED + r"])[a-zA-Z" + _TONED + r"]{1,7}\s*[)）]"
+    r"(?<=[\u3400-\u9fff])[(（]\s*(?=[a-zA-Z " + _TONED + r"]*[" + _TONED + r"])"
+    r"[a-zA-Z" + _TONED + r"]{1,7}(?: [a-zA-Z" + _TONED + r"]{1,7}){0,3}\s*[)）]"  # 陽(yáng), 瀏陽(liú yáng)
 )
 
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u205f\u3000\ufeff]+")

@@ -225,6 +225,8 @@ def test_label_broken_by_a_page_break(seeds, values_after_break):
         (["根据《条例》有关要求，现公布某某市", "人民政府2021年政府信息公开工作年度报告。报告中所列数据",
           "某某市人民政府2021年政府信息公开工作年度报告"], "某某市人民政府", 2021),
         (["政府办公室 2023 年政府信息公开工作年度报告"], "政府办公室", 2023),  # the county-office seed names itself so
+        # a mirror's traditional title with a two-syllable pinyin gloss, split over two lines
+        (["瀏陽(liú yáng)市人民政府", "2023年政府信息公開工作年度報告"], "浏阳市人民政府", 2023),
     ],
 )
 def test_title_forms(candidates, agency, year):
