@@ -490,22 +490,32 @@ def _align_short(readings: dict[str, RowReading], n: int, warnings: list, table:
     for code, r in readings.items():
         if r.problem != "short" or not r.partial or any(c.col is None for c in r.partial):
             continue
-        placed: dict[int, Cell] = {}
-        for cell in r.partial:
-            pos = min(range(n), key=lambda i, cell=cell: abs(centers[i] - cell.col))
-            if abs(centers[pos] - cell.col) > tolerance or pos in placed:
-                placed = {}
-                break
-            placed[pos] = cell
-        if not placed:
-            continue
-        ref = r.partial[0].prov
-        r.cells = [placed.get(i) or Cell("", {**ref, "inferred_blank": True, "col": centers[i]}, centers[i])
-                   for i in range(n)]
-        r.problem = None
-        warnings.append({"code": "aligned_by_column", "table": table, "row": code,
-                         "message": f"{table} row {code}: {n - len(placed)} blank cell(s) placed by column position",
-                         "blank_columns": [i for i in range(n) if i not in placed]})
+        _place_under_columns(r, centers, tolerance, warnings, table, code, "column position")
+
+
+def _place_under_columns(r: RowReading, centers: list, tolerance: float, warnings: list, table: str, code: str,
+                         by: str) -> None:
+    """Put a short row's cells under the nearest column centres; the columns left over are blanks.
+
+    Nothing changes when a cell is off every column or two cells claim one column: then the row
+    stays short and is reported as such rather than guessed.
+    """
+    n = len(centers)
+    placed: dict[int, Cell] = {}
+    for cell in r.partial:
+        pos = min(range(n), key=lambda i, cell=cell: abs(centers[i] - cell.col))
+        if abs(centers[pos] - cell.col) > tolerance or pos in placed:
+            return
+        placed[pos] = cell
+    if not placed:
+        return
+    ref = r.partial[0].prov
+    r.cells = [placed.get(i) or Cell("", {**ref, "inferred_blank": True, "col": centers[i]}, centers[i])
+               for i in range(n)]
+    r.problem = None
+    warnings.append({"code": "aligned_by_column", "table": table, "row": code,
+                     "message": f"{table} row {code}: {n - len(placed)} blank cell(s) placed by {by}",
+                     "blank_columns": [i for i in range(n) if i not in placed]})
 
 
 def _align_t2_by_headers(readings: dict[str, RowReading], header_cols: dict, columns: dict, warnings: list,
@@ -523,22 +533,7 @@ def _align_t2_by_headers(readings: dict[str, RowReading], header_cols: dict, col
         if n < 2 or n != len(columns.get(code, ())) or any(b <= a for a, b in zip(centers, centers[1:], strict=False)):
             continue
         tolerance = min(b - a for a, b in zip(centers, centers[1:], strict=False)) / 2
-        placed: dict[int, Cell] = {}
-        for cell in r.partial:
-            pos = min(range(n), key=lambda i, cell=cell: abs(centers[i] - cell.col))
-            if abs(centers[pos] - cell.col) > tolerance or pos in placed:
-                placed = {}
-                break
-            placed[pos] = cell
-        if not placed:
-            continue
-        ref = r.partial[0].prov
-        r.cells = [placed.get(i) or Cell("", {**ref, "inferred_blank": True, "col": centers[i]}, centers[i])
-                   for i in range(n)]
-        r.problem = None
-        warnings.append({"code": "aligned_by_column", "table": table, "row": code,
-                         "message": f"{table} row {code}: {n - len(placed)} blank cell(s) placed by column header",
-                         "blank_columns": [i for i in range(n) if i not in placed]})
+        _place_under_columns(r, centers, tolerance, warnings, table, code, "column header")
 
 
 def build_tables(rec: Recognized, year: int | None) -> Tables:
