@@ -17,6 +17,12 @@ its WARC files, which stay the source of truth.
   wrote its summary is continued under the same id: its WARC files are repaired
   (archive.repair), every exchange it already holds is served to the spider from the archive
   (never fetched twice, never archived twice), and log lines it already wrote are not repeated.
+* **Browser pages.** A page rendered by Chromium (crawler.browser) is archived as the server's
+  response plus a ``resource`` record ``urn:nianbao:dom:<url>`` tied to it. A resumed crawl
+  answers a browser request whose render it already holds with that rendered DOM (what the spider
+  saw, links written by scripts included), and a plain request for the same URL with the server's
+  bytes, so both paths replay as they ran. An earlier crawl's browser pages are rendered again (a
+  client-side list changes from one spring to the next); an unchanged document becomes a revisit.
 * **Gone.** A report of an earlier crawl that this crawl did not find again on its (reachable)
   portal, or that answered 404/410, gets a ``gone`` line in the crawl log; the archive keeps it.
 
@@ -38,19 +44,21 @@ from urllib.parse import urlsplit
 from scrapy import Request
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
-from scrapy.http import Headers, Response
+from scrapy.http import Headers, HtmlResponse, Response
 from scrapy.responsetypes import responsetypes
 
 from archive.crawllog import read_log
 from archive.repair import repair_warc, scan_warc, warc_files
 from archive.replay import ArchiveReadError, dechunk, read_response
-from archive.warc import WarcFileWriter, WarcLocation, sha1_digest, split_http_head
+from archive.warc import WarcFileWriter, WarcLocation, read_record_block, sha1_digest, split_http_head
 
 logger = logging.getLogger(__name__)
 
 NOT_MODIFIED_PROFILE = "http://netpreserve.org/warc/1.1/revisit/server-not-modified"
 PREVIOUS = "nb_previous"  # request.meta: the key of the earlier capture a conditional request relies on
 FROM_ARCHIVE = "nb_from_archive"
+BROWSER_META = "nb_browser"  # request.meta flag of crawler.browser: fetch this request with Chromium
+DOM_PREFIX = "urn:nianbao:dom:"  # target URI of the resource record holding a page's rendered DOM
 # Answers that are not a page's final word: never replayed to a resumed crawl (it asks again).
 RETRYABLE = {408, 429, 500, 502, 503, 504, 522, 524}
 GONE_STATUSES = {404, 410}
@@ -93,6 +101,8 @@ def captures_of_files(files: list[Path], crawl_id: str) -> list[dict]:
     for path in files:
         records, _end, _size = scan_warc(path)
         requests = {r.concurrent_to: r for r in records if r.rec_type == "request" and r.concurrent_to}
+        doms = {r.concurrent_to: r for r in records if r.rec_type == "resource" and r.concurrent_to
+                and (r.target_uri or "").startswith(DOM_PREFIX)}
         for rec in records:
             if rec.rec_type not in ("response", "revisit") or not rec.target_uri:
                 continue
@@ -107,6 +117,10 @@ def captures_of_files(files: list[Path], crawl_id: str) -> list[dict]:
                 "refers_to": rec.refers_to, "etag": rec.etag, "last_modified": rec.last_modified,
                 "content_type": rec.content_type,
             })
+            dom = doms.get(rec.record_id)
+            if dom is not None:  # the main document of a browser render: its DOM is what the spider saw
+                entries[-1]["dom"] = {"url": dom.target_uri[len(DOM_PREFIX):], "record_id": dom.record_id,
+                                      "warc_file": path.name, "offset": dom.offset, "length": dom.length}
     return entries
 
 
@@ -137,6 +151,7 @@ class CaptureState:
         self.crawl_id = ""
         self.previous: dict[str, dict] = {}  # key -> latest capture of an earlier crawl (originals resolved)
         self.done: dict[str, dict] = {}  # key -> latest final capture of this crawl before an interruption
+        self.done_rendered: dict[str, dict] = {}  # key -> this crawl's browser render of it (with its DOM)
         self.records: dict[str, tuple[str, int]] = {}  # record id -> (file, offset), for revisits
         self.logged_records: set[str] = set()
         self.logged_other: set[tuple] = set()
@@ -197,7 +212,9 @@ class CaptureState:
         for row in own:
             original = self._original(row, by_id)
             if original is not None and (row["status"] not in RETRYABLE):
-                self.done[row["key"]] = self._effective(row, original)
+                # a plain request replays the server's answer, a browser request the render
+                target = self.done_rendered if row.get("dom") else self.done
+                target[row["key"]] = self._effective(row, original)
         if self.repairs:
             with open(self.state_dir / "repairs.jsonl", "a", encoding="utf-8") as fh:
                 for drop in self.repairs:
@@ -255,6 +272,18 @@ class CaptureState:
         cls = responsetypes.from_args(headers=headers, url=request.url, body=raw)
         return cls(url=request.url, status=archived.status or 200, headers=headers, body=raw,
                    flags=["archived"], request=request)
+
+    def replay_rendered(self, entry: dict, request: Request) -> HtmlResponse:
+        """A browser render of this crawl as crawler.browser.service handed it to the spider: the
+        rendered DOM (its ``resource`` record) with the main document's status."""
+        dom = entry["dom"]
+        try:
+            _headers, body = read_record_block(self.warc_dir, dom["warc_file"], dom["offset"], dom["length"])
+        except ValueError as exc:
+            raise ArchiveReadError(str(exc)) from exc
+        headers = Headers({"Content-Type": "text/html; charset=utf-8", "X-Nianbao-Via": "browser"})
+        return HtmlResponse(url=entry["url"], status=entry["status"] or 200, headers=headers, body=body,
+                            encoding="utf-8", flags=["archived"], request=request)
 
     # -- writing -----------------------------------------------------------------------------------
     def write(self, writer: WarcFileWriter, request: Request, ex) -> WarcLocation | None:
@@ -479,10 +508,11 @@ class IncrementalMiddleware:
 
     def process_request(self, request: Request, spider=None) -> Response | None:
         key = key_of(request)
-        done = self.state.done.get(key)
+        rendered = bool(request.meta.get(BROWSER_META))
+        done = (self.state.done_rendered if rendered else self.state.done).get(key)
         if done is not None:
             try:
-                response = self.state.replay(done, request)
+                response = self.state.replay_rendered(done, request) if rendered else self.state.replay(done, request)
             except (ArchiveReadError, OSError) as exc:
                 logger.warning("cannot replay %s from the archive (%s): fetching it again", request.url, exc)
             else:
@@ -490,6 +520,8 @@ class IncrementalMiddleware:
                 request.meta[FROM_ARCHIVE] = True
                 self.recorder.restore(request, done)
                 return response
+        if rendered:
+            return None  # Chromium sends its own requests: no conditional headers; it renders again
         prev = self.state.previous.get(key)
         if prev is not None and request.method == "GET" and prev["status"] == 200:
             sent = False
