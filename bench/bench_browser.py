@@ -54,7 +54,8 @@ def _settings(out: Path) -> dict:
 async def _crawl(crawler, proxy_url: str, pages: int) -> dict:
     from scrapy import Request
 
-    from crawler.browser.service import BROWSER_META, BrowserService
+    from crawler.browser import BROWSER_META
+    from crawler.browser.service import BrowserService
     from crawler.browser.session import tree_pss_bytes, tree_rss_bytes
 
     service = BrowserService.for_crawler(crawler)

@@ -8,3 +8,7 @@
 - ``recproxy``: the loopback recording proxy that sees the server's bytes;
 - ``session``: Chromium's lifecycle (contexts, page caps, timeouts, restarts).
 """
+
+# request.meta flag: fetch this request with the browser (read by the router, the handler and the
+# incremental crawl, which answers an already-rendered page from the archive on resume)
+BROWSER_META = "nb_browser"

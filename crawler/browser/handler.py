@@ -18,7 +18,8 @@ from scrapy import Request
 from scrapy.crawler import Crawler
 from scrapy.http import Response
 
-from crawler.browser.service import BROWSER_META, BrowserService
+from crawler.browser import BROWSER_META
+from crawler.browser.service import BrowserService
 from crawler.browser.session import browser_available
 from crawler.handler import RawHttpDownloadHandler
 

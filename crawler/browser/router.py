@@ -23,8 +23,9 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from scrapy.http import Response
 
+from crawler.browser import BROWSER_META
 from crawler.browser.detect import is_browser_challenge, seed_wants_browser
-from crawler.browser.service import BROWSER_META, VIA, BrowserService, site_key
+from crawler.browser.service import VIA, BrowserService, site_key
 from crawler.browser.session import browser_available
 from crawler.discovery import scope
 from crawler.discovery.blocks import detect_block

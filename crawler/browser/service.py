@@ -38,7 +38,6 @@ logger = logging.getLogger(__name__)
 # A page that keeps asking (a challenge script reloading forever, a polling script) is cut off.
 MAX_EXCHANGES_PER_PAGE = 60
 MAX_SAME_URL_PER_PAGE = 3
-BROWSER_META = "nb_browser"  # request.meta flag: fetch this request with the browser
 VIA = "browser"
 
 

@@ -13,8 +13,9 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from scrapy.http import Response, TextResponse
 
+from crawler.browser import BROWSER_META
 from crawler.browser.detect import needs_rendering
-from crawler.browser.service import BROWSER_META, VIA
+from crawler.browser.service import VIA
 from crawler.browser.session import browser_available
 from crawler.discovery import columns, pages
 from crawler.recorder import nb

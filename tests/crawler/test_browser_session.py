@@ -178,7 +178,7 @@ def test_service_archives_page_xhr_dom_and_download_and_guards_private_addresses
     from warcio.archiveiterator import ArchiveIterator
 
     from archive.crawllog import read_log
-    from crawler.browser.service import BROWSER_META
+    from crawler.browser import BROWSER_META
 
     base, _ = server
     for name in ("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY"):
