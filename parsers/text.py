@@ -32,11 +32,7 @@ def text_stream(text: str) -> tuple[list, list[str]]:
                 continue
             while pieces and not pieces[-1].strip():
                 pieces.pop()
-            if _ends_row(stream):
-                stream.append(ROW_END)
-            for col, piece in enumerate(pieces):
-                stream.append(Cell(normalize_cell(piece), {"line": n, "col": col}, col))
-            stream.append(ROW_END)
+            _append_row(stream, pieces, n)
             out_lines.append(" ".join(p.strip() for p in pieces if p.strip()))
             last_was_single_tab_cell = False
             continue
@@ -52,11 +48,7 @@ def text_stream(text: str) -> tuple[list, list[str]]:
             if len(pieces) == 1:
                 stream.append(Cell(normalize_cell(pieces[0]), {"line": n}))
             else:
-                if _ends_row(stream):
-                    stream.append(ROW_END)
-                for col, piece in enumerate(pieces):
-                    stream.append(Cell(normalize_cell(piece), {"line": n, "col": col}, col))
-                stream.append(ROW_END)
+                _append_row(stream, pieces, n)
             out_lines.append(" ".join(p.strip() for p in pieces if p.strip()))
             last_was_single_tab_cell = False
             continue
@@ -78,6 +70,15 @@ def text_stream(text: str) -> tuple[list, list[str]]:
         out_lines.append(stripped)
         last_was_single_tab_cell = False
     return stream, out_lines
+
+
+def _append_row(stream: list, pieces: list[str], line_no: int) -> None:
+    """One printed row of separated cells, each with its line and column, closed by a row end."""
+    if _ends_row(stream):
+        stream.append(ROW_END)
+    for col, piece in enumerate(pieces):
+        stream.append(Cell(normalize_cell(piece), {"line": line_no, "col": col}, col))
+    stream.append(ROW_END)
 
 
 def _ends_row(stream: list) -> bool:
