@@ -51,14 +51,13 @@ from archive.crawllog import read_log
 from archive.repair import repair_warc, scan_warc, warc_files
 from archive.replay import ArchiveReadError, dechunk, read_response
 from archive.warc import WarcFileWriter, WarcLocation, read_record_block, sha1_digest, split_http_head
-from crawler.browser import BROWSER_META
+from crawler.browser import BROWSER_META, DOM_PREFIX
 
 logger = logging.getLogger(__name__)
 
 NOT_MODIFIED_PROFILE = "http://netpreserve.org/warc/1.1/revisit/server-not-modified"
 PREVIOUS = "nb_previous"  # request.meta: the key of the earlier capture a conditional request relies on
 FROM_ARCHIVE = "nb_from_archive"
-DOM_PREFIX = "urn:nianbao:dom:"  # target URI of the resource record holding a page's rendered DOM
 # Answers that are not a page's final word: never replayed to a resumed crawl (it asks again).
 RETRYABLE = {408, 429, 500, 502, 503, 504, 522, 524}
 GONE_STATUSES = {404, 410}

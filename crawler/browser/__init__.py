@@ -12,3 +12,7 @@
 # request.meta flag: fetch this request with the browser (read by the router, the handler and the
 # incremental crawl, which answers an already-rendered page from the archive on resume)
 BROWSER_META = "nb_browser"
+# target URI prefixes of the `resource` records the browser path writes beside a page's response
+# (read back by crawler.incremental when a resumed crawl replays a render)
+DOM_PREFIX = "urn:nianbao:dom:"
+SCREENSHOT_PREFIX = "urn:nianbao:screenshot:"

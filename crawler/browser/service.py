@@ -26,6 +26,7 @@ from scrapy.http import Headers, HtmlResponse, Response
 from scrapy.responsetypes import responsetypes
 
 from crawler import rawhttp
+from crawler.browser import DOM_PREFIX, SCREENSHOT_PREFIX
 from crawler.browser.recproxy import TOKEN_HEADER, RecordingProxy
 from crawler.browser.session import CHROMIUM_ARGS, BrowserSession
 from crawler.discovery import scope
@@ -259,12 +260,12 @@ class BrowserService:
             return
         if main_loc is not None and rendered.html is not None and not rendered.download:
             dom = self.recorder.warc.write_resource(
-                f"urn:nianbao:dom:{rendered.url}", rendered.html.encode("utf-8"), "text/html; charset=utf-8",
+                f"{DOM_PREFIX}{rendered.url}", rendered.html.encode("utf-8"), "text/html; charset=utf-8",
                 concurrent_to=main_loc.warc_record_id, refers_to=main_loc.warc_record_id)
             request.meta[CAPTURE]["dom_record_id"] = dom.warc_record_id
             if rendered.screenshot:
                 self.recorder.warc.write_resource(
-                    f"urn:nianbao:screenshot:{rendered.url}", rendered.screenshot, "image/png",
+                    f"{SCREENSHOT_PREFIX}{rendered.url}", rendered.screenshot, "image/png",
                     concurrent_to=main_loc.warc_record_id, refers_to=main_loc.warc_record_id)
 
 
