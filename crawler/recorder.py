@@ -31,6 +31,8 @@ logger = logging.getLogger(__name__)
 META = "nb"  # request.meta key: {seed_url, seed_agency, role, parent_url, title, agency, year}
 CAPTURE = "nb_capture"  # request.meta key: the WARC location of this request's response
 LOGGED = "nb_logged"
+# the request meta (``nb``) a crawl-log line is made of (CrawlRecorder._entry, write_entry)
+ENTRY_META = ("seed_url", "seed_agency", "parent_url", "title", "agency", "year", "via")
 
 
 def nb(request: Request) -> dict:
@@ -125,7 +127,6 @@ class CrawlRecorder:
         self.log = CrawlLog(self.crawl_dir / "log.jsonl", self.crawl_id)
         self.portals: dict[str, PortalSummary] = {}
         self.pending: dict[str, dict] = {}
-        self.held: dict[str, bool] = {}
         self.totals: Counter[str] = Counter()
         self.started = datetime.now(UTC)
         self.closed = False
@@ -225,15 +226,42 @@ class CrawlRecorder:
         if request.meta.get(LOGGED) == id(request):
             return None
         request.meta[LOGGED] = id(request)
-        meta = nb(request)
-        capture = request.meta.get(CAPTURE) or {}
-        if capture.get("request_key") != id(request):
-            capture = {}
+        return self._log_capture(url or request.url, request.method, nb(request), self._own_capture(request),
+                                 role=role, reason=reason, title=title, agency=agency, year=year, status=status)
+
+    def hold(self, request: Request) -> dict:
+        """The spider will classify this capture later (when the crawl ends).
+
+        Returns what that needs as plain values, so the spider keeps no ``Request`` (with its
+        callbacks, headers and meta) alive for the length of the crawl; ``record_held`` logs it.
+        """
+        capture = self._own_capture(request)
+        self.totals["reports_found"] += 1
         if capture.get("warc_record_id"):
             self.pending.pop(capture["warc_record_id"], None)
-        entry = self._entry(url or request.url, meta, capture, role=role, reason=reason, title=title,
-                            agency=agency, year=year, status=status)
-        entry.setdefault("method", request.method)
+        request.meta[LOGGED] = id(request)  # nobody else logs this capture now
+        meta = nb(request)
+        return {"url": request.url, "method": request.method,
+                "meta": {k: meta[k] for k in ENTRY_META if k in meta},
+                "capture": {k: v for k, v in capture.items() if k != "request_key"}}
+
+    def record_held(self, held: dict, role: str, *, reason: str | None = None, title: str | None = None,
+                    agency: str | None = None, year: int | None = None) -> dict:
+        """The log line of a capture ``hold`` set aside."""
+        return self._log_capture(held["url"], held["method"], held["meta"], held["capture"], role=role,
+                                 reason=reason, title=title, agency=agency, year=year, status=None)
+
+    @staticmethod
+    def _own_capture(request: Request) -> dict:
+        """This request's capture; meta is copied onto retries and redirects, their copies are not theirs."""
+        capture = request.meta.get(CAPTURE) or {}
+        return capture if capture.get("request_key") == id(request) else {}
+
+    def _log_capture(self, url: str, method: str, meta: dict, capture: dict, **verdict) -> dict:
+        if capture.get("warc_record_id"):
+            self.pending.pop(capture["warc_record_id"], None)
+        entry = self._entry(url, meta, capture, **verdict)
+        entry.setdefault("method", method)
         return self.write_entry(entry, meta)
 
     def _entry(self, url: str, meta: dict, capture: dict, **verdict) -> dict:
@@ -277,14 +305,6 @@ class CrawlRecorder:
             elif role == "lookalike":
                 summary.lookalikes[(line.get("reason") or "lookalike").split(":")[0]] += 1
         return line
-
-    def hold(self, request: Request) -> None:
-        """The spider will classify this capture later (at the end of the crawl)."""
-        capture = request.meta.get(CAPTURE) or {}
-        self.totals["reports_found"] += 1
-        if capture.get("request_key") == id(request) and capture.get("warc_record_id"):
-            self.pending.pop(capture["warc_record_id"], None)
-            self.held[capture["warc_record_id"]] = True
 
     def flush_pending(self) -> None:
         for _record_id, pend in list(self.pending.items()):

@@ -20,10 +20,17 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
+from scrapy.utils.request import fingerprint
 
+from crawler.deferred import DeferredReports
 from crawler.discovery import columns, pages, scope, titles
 from crawler.recorder import CrawlRecorder, nb
 from crawler.seeds import Seed, read_seeds
+
+# A list page's articles are fetched before the next list page (priority 4): walking a column of
+# 500 pages list-first queued its 50,000 article requests in memory at once. Higher still: seeds
+# (10), remembered columns (8), attachments (7), columns (6), iframes and sub-columns (5).
+ARTICLE_PRIORITY = 5
 
 SOFT_404 = re.compile(r"页面不存在|非法请求|页面未找到|找不到页面|已被删除|404\s*Not\s*Found|Page Not Found", re.I)
 FAMILY_MARKS = (
@@ -103,7 +110,8 @@ class ReportsSpider(Spider):
         self.host_pages: Counter[str] = Counter()
         self.patterns: Counter[str] = Counter()
         self.trap_noted: set[tuple[str, str]] = set()
-        self.found_reports: dict[tuple, list] = {}
+        self.found_reports: DeferredReports | None = None  # opened at the first report
+        self.admitted: set[bytes] = set()  # fingerprints of the requests this spider let through
         self.probed: set[str] = set()
         self.soft404_titles: dict[str, str] = {}
         self.home_titles: dict[str, str] = {}
@@ -154,13 +162,18 @@ class ReportsSpider(Spider):
                 self.recorder.write_entry({"url": seed.url, "role": "other", "status": None,
                                            "reason": f"robots-override: {seed.robots_override}",
                                            "seed_agency": seed.agency, "seed_url": seed.url}, ctx)
-            yield self._request(seed.url, ctx, kind="hub", priority=10)
+            yield self._seen(self._request(seed.url, ctx, kind="hub", priority=10))
             netloc = urlsplit(seed.url).netloc.lower()
             if netloc not in hosts_done:
                 hosts_done.add(netloc)
                 for column_url in state.get(netloc, {}).get("columns", []):  # what last spring taught us
                     if column_url != seed.url:
-                        yield self._request(column_url, ctx, kind="column", nb_column=True, priority=8)
+                        yield self._seen(self._request(column_url, ctx, kind="column", nb_column=True, priority=8))
+
+    def _seen(self, request: Request) -> Request:
+        """A request made outside ``_follow``: a later link to the same page is a repeat."""
+        self.admitted.add(fingerprint(request))
+        return request
 
     def _mirror_reason(self, seed: Seed, host: str) -> str | None:
         """A government's portal lives on a government domain; anything else is a copy of it."""
@@ -199,10 +212,20 @@ class ReportsSpider(Spider):
         return Request(url, method=method, callback=cb, errback=self.on_error, meta=meta, priority=priority,
                        headers=headers, dont_filter=dont_filter)
 
-    def _admit(self, url: str, ctx: dict, kind: str, parent: str) -> bool:
-        """Scope and trap rules; a refusal for a trap is logged once per host and kind."""
+    def _admit(self, request: Request, ctx: dict, kind: str, parent: str) -> bool:
+        """Scope and trap rules; a refusal for a trap is logged once per host and kind.
+
+        A request already let through passes uncounted: a list links its siblings on every page
+        (createPageHTML, 1 2 3 … links), and those repeats must not use up a host's or a pattern's
+        budget. Scrapy's duplicate filter drops them; they still tell the browser detector
+        (crawler.browser.spidermw) that the page's links were read without a browser.
+        """
+        url = request.url
         if not scope.in_scope(url, ctx["scope"]) or scope.is_skippable(url):
             return False
+        key = fingerprint(request)
+        if key in self.admitted:
+            return True
         host = urlsplit(url).hostname or ""
         trap = scope.trap_kind(url)
         if trap:
@@ -220,6 +243,7 @@ class ReportsSpider(Spider):
                                 f"pattern-budget: more than {self.pattern_budget} pages like {pattern}")
                 return False
         self.host_pages[host] += 1
+        self.admitted.add(key)
         return True
 
     def _note_trap(self, host: str, key: str, url: str, ctx: dict, parent: str, reason: str) -> None:
@@ -231,9 +255,8 @@ class ReportsSpider(Spider):
         self.recorder.write_entry(entry, ctx)
 
     def _follow(self, url: str, ctx: dict, *, kind: str, parent: str, title: str | None = None, **kw):
-        if not self._admit(url, ctx, kind, parent):
-            return None
-        return self._request(url, ctx, kind=kind, parent=parent, title=title, **kw)
+        request = self._request(url, ctx, kind=kind, parent=parent, title=title, **kw)
+        return request if self._admit(request, ctx, kind, parent) else None
 
     # -- pages ------------------------------------------------------------------------------------
     def parse_page(self, response: Response):
@@ -373,7 +396,7 @@ class ReportsSpider(Spider):
         verdict = titles.classify_title(label)
         if verdict.kind == "report" and verdict.year and not (self.years[0] <= verdict.year <= self.years[1]):
             return None
-        return self._follow(url, ctx, kind="article", parent=parent, title=label, priority=3)
+        return self._follow(url, ctx, kind="article", parent=parent, title=label, priority=ARTICLE_PRIORITY)
 
     def _hidden_lists(self, response: Response, page: pages.Page, ctx: dict, is_nb_column: bool):
         """Lists a browser would build with JavaScript, requested the way the page's script would."""
@@ -564,29 +587,34 @@ class ReportsSpider(Spider):
     def _defer_report(self, request: Request, page: pages.Page, **found) -> None:
         """Reports are logged when the crawl ends: a portal that reposts a report (same agency
         and year, published later) must have its original logged as the report, the copy as a
-        look-alike, whichever was fetched first."""
-        key = (urlsplit(request.url).netloc, found["agency"], found["year"])
-        found["numbers"] = body_numbers(page)
-        self.found_reports.setdefault(key, []).append((publication_date(page, request.url), request, found))
-        self.recorder.hold(request)
+        look-alike, whichever was fetched first. Until then they wait on disk, as plain values."""
+        if self.found_reports is None:
+            self.found_reports = DeferredReports(self.recorder.crawl_dir / "reports-found.sqlite")
+        found["numbers"] = " ".join(body_numbers(page))
+        held = self.recorder.hold(request)
+        self.found_reports.add(urlsplit(request.url).netloc, found["agency"], found["year"],
+                               publication_date(page, request.url), held, found)
 
     def closed(self, reason: str) -> None:
-        for reports in self.found_reports.values():
-            reports.sort(key=lambda item: (item[0] or "9999", item[1].url))
-            kept: list[tuple] = []
-            for date, request, found in reports:
+        if self.found_reports is None:
+            return
+        for reports in self.found_reports.groups():
+            kept: list[tuple[str | None, dict, tuple[str, ...]]] = []
+            for date, held, found in reports:
+                numbers = tuple(found["numbers"].split())
                 variant = f"variant: {found['variant']}" if found.get("variant") else None
-                original = next((k for k in kept if same_report(k[2]["numbers"], found["numbers"])), None)
+                original = next((k for k in kept if same_report(k[2], numbers)), None)
                 if original is None:
-                    kept.append((date, request, found))
-                    self.recorder.record(request, "report", title=found["title"], agency=found["agency"],
-                                         year=found["year"], reason=variant)
+                    kept.append((date, held, numbers))
+                    self.recorder.record_held(held, "report", title=found["title"], agency=found["agency"],
+                                              year=found["year"], reason=variant)
                 else:
-                    self.recorder.record(request, "lookalike", title=found["title"], agency=found["agency"],
-                                         year=found["year"],
-                                         reason=f"repost: the same report as {original[1].url} "
-                                                f"(published {original[0]}), published again {date}")
-        self.found_reports.clear()
+                    self.recorder.record_held(held, "lookalike", title=found["title"], agency=found["agency"],
+                                              year=found["year"],
+                                              reason=f"repost: the same report as {original[1]['url']} "
+                                                     f"(published {original[0]}), published again {date}")
+        self.found_reports.close()
+        self.found_reports = None
 
     @staticmethod
     def _clean_agency(agency: str | None, prefixes: tuple[str, ...]) -> str | None:
