@@ -37,6 +37,7 @@ import logging
 import os
 import signal
 from collections import Counter
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -121,6 +122,36 @@ def captures_of_files(files: list[Path], crawl_id: str) -> list[dict]:
                 entries[-1]["dom"] = {"url": dom.target_uri[len(DOM_PREFIX):], "record_id": dom.record_id,
                                       "warc_file": path.name, "offset": dom.offset, "length": dom.length}
     return entries
+
+
+@dataclass
+class LoggedOutcomes:
+    """What the end of a crawl needs of its log, read in one pass as small values: the log's
+    lines as dicts would cost a few hundred MB for a crawl of 50,000 pages."""
+
+    reports: dict[str, str | None] = field(default_factory=dict)  # URL -> payload digest
+    gone: set[str] = field(default_factory=set)
+    answers: dict[str, tuple[int, bool]] = field(default_factory=dict)  # URL -> (status, soft 404)
+    missing: set[str] = field(default_factory=set)  # answered 404/410
+    reachable: set[str] = field(default_factory=set)  # hosts of seeds that yielded a report
+    seed_urls: set[str | None] = field(default_factory=set)
+
+    @classmethod
+    def read(cls, path: Path) -> LoggedOutcomes:
+        out = cls()
+        for e in read_log(path):
+            url, role, status = e["url"], e.get("role"), e.get("status")
+            out.seed_urls.add(e.get("seed_url"))
+            if role == "gone":
+                out.gone.add(url)
+            elif role == "report":
+                out.reports[url] = e.get("payload_digest")
+                out.reachable.add(urlsplit(e.get("seed_url") or "").netloc)
+            if status is not None:
+                out.answers[url] = (status, (e.get("reason") or "").startswith("soft-404"))
+                if status in GONE_STATUSES:
+                    out.missing.add(url)
+        return out
 
 
 class CaptureState:
@@ -383,9 +414,8 @@ class CaptureState:
     def finish(self, recorder) -> dict:
         """Before the crawl log closes: log what an interruption left unlogged and the reports gone."""
         log_path = recorder.log.path
-        logged = list(read_log(log_path))
-        logged_ids = {e.get("warc_record_id") for e in logged if e.get("warc_record_id")}
         if self.resume_id == self.crawl_id:
+            logged_ids = {e["warc_record_id"] for e in read_log(log_path) if e.get("warc_record_id")}
             for row in _read_jsonl(self.captures_path):
                 if row.get("crawl_id") == self.crawl_id and row["record_id"] not in logged_ids:
                     entry = {"url": row["url"], "role": "other", "status": row["status"],
@@ -394,17 +424,16 @@ class CaptureState:
                              "warc_length": row["length"], "warc_record_id": row["record_id"],
                              "reason": "captured before an interruption; not classified again"}
                     recorder.write_entry(entry, {})
-            logged = list(read_log(log_path))
+            del logged_ids
+        logged = LoggedOutcomes.read(log_path)
         gone = self._gone(recorder, logged)
         for entry in gone:
             recorder.write_entry(entry, {"seed_url": entry.get("seed_url"), "seed_agency": entry.get("seed_agency")})
-        missing = {e["url"] for e in logged if e.get("status") in GONE_STATUSES}
-        self.stale_urls = missing & (self._remembered_columns() | {e.get("seed_url") for e in logged})
-        reports_now = {e["url"]: e for e in logged if e.get("role") == "report"}
+        self.stale_urls = logged.missing & (self._remembered_columns() | logged.seed_urls)
         before = self._previous_reports()
-        new = sorted(u for u in reports_now if u not in before)
-        revised = sorted(u for u, e in reports_now.items()
-                         if u in before and before[u].get("payload_digest") != e.get("payload_digest"))
+        new = sorted(u for u in logged.reports if u not in before)
+        revised = sorted(u for u, digest in logged.reports.items()
+                         if u in before and before[u].get("payload_digest") != digest)
         if self._fh is not None:
             self._fh.close()
             self._fh = None
@@ -455,26 +484,22 @@ class CaptureState:
                     out[e["url"]] = e
         return out
 
-    def _gone(self, recorder, logged: list[dict]) -> list[dict]:
-        already = {e["url"] for e in logged if e.get("role") == "gone"}
-        found = {e["url"] for e in logged if e.get("role") == "report"}
-        answers = {e["url"]: e for e in logged if e.get("status") is not None}
-        reachable = {urlsplit(e.get("seed_url") or "").netloc for e in logged if e.get("role") == "report"}
+    def _gone(self, recorder, logged: LoggedOutcomes) -> list[dict]:
         out = []
         for url, last in self._previous_reports().items():
-            if last.get("role") != "report" or url in found or url in already:
+            if last.get("role") != "report" or url in logged.reports or url in logged.gone:
                 continue
             host = urlsplit(last.get("seed_url") or "").netloc
-            answer = answers.get(url) or {}
-            answered = answer.get("status")
+            answer = logged.answers.get(url)
+            answered, soft_404 = answer if answer is not None else (None, False)
             if answered in GONE_STATUSES:
                 reason = f"gone: HTTP {answered}; the archive keeps the capture of {last.get('crawl_id')}"
-            elif (answer.get("reason") or "").startswith("soft-404"):
+            elif soft_404:
                 reason = f"gone: the page says it does not exist (HTTP {answered}); the archive keeps the capture " \
                          f"of {last.get('crawl_id')}"
             elif answer:
                 continue  # still served, classified otherwise this time: not gone from the portal
-            elif host in reachable and host in recorder.portals:
+            elif host in logged.reachable and host in recorder.portals:
                 reason = (f"gone: no longer listed on its portal; the archive keeps the capture of "
                           f"{last.get('crawl_id')}")
             else:
