@@ -20,7 +20,8 @@ COMMIT_EVERY = 1000
 
 
 class DeferredReports:
-    """An append-only store of (group key, publication date, url, held capture, what was found)."""
+    """An append-only store of (group key, publication date, url, held capture, what was found),
+    and of the digests of the documents each found report links."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -35,6 +36,8 @@ class DeferredReports:
                 seq INTEGER PRIMARY KEY, host TEXT, agency TEXT, year INTEGER,
                 date TEXT, url TEXT, held TEXT, found TEXT
             );
+            DROP TABLE IF EXISTS attachment;
+            CREATE TABLE attachment (parent TEXT, digest TEXT, UNIQUE (parent, digest));
             """
         )
         self._uncommitted = 0
@@ -51,6 +54,14 @@ class DeferredReports:
         if self._uncommitted >= COMMIT_EVERY:
             self._db.commit()
             self._uncommitted = 0
+
+    def add_attachment(self, parent: str, digest: str) -> None:
+        """A document a found report links (by the digest of its bytes): a report reposted as the
+        same file under a new page has too few figures on the page to be recognised by them."""
+        self._db.execute("INSERT OR IGNORE INTO attachment (parent, digest) VALUES (?, ?)", (parent, digest))
+
+    def attachment_digests(self, url: str) -> frozenset[str]:
+        return frozenset(d for (d,) in self._db.execute("SELECT digest FROM attachment WHERE parent = ?", (url,)))
 
     def groups(self) -> Iterator[list[tuple[str | None, dict, dict]]]:
         """Per (host, agency, year), in the order each was first found: its reports as

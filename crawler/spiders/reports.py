@@ -9,6 +9,7 @@ articles; ``nb.nb_column`` when it is a 年报 column), ``article`` (a page that
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import zlib
@@ -283,6 +284,8 @@ class ReportsSpider(Spider):
     def _binary(self, response: Response, ctx: dict):
         if ctx.get("kind") == "attachment":
             self.recorder.record(response.request, "attachment", title=ctx.get("title"))
+            if self.found_reports is not None and ctx.get("parent_url") and response.status == 200 and response.body:
+                self.found_reports.add_attachment(ctx["parent_url"], hashlib.sha1(response.body).hexdigest())
         else:
             self.recorder.record(response.request, "other", title=ctx.get("title"),
                                  reason="file linked from a page that is not a report")
@@ -599,20 +602,23 @@ class ReportsSpider(Spider):
         if self.found_reports is None:
             return
         for reports in self.found_reports.groups():
-            kept: list[tuple[str | None, dict, tuple[str, ...]]] = []
+            kept: list[tuple[str | None, dict, tuple[str, ...], frozenset[str]]] = []
             for date, held, found in reports:
                 numbers = tuple(found["numbers"].split())
+                files = self.found_reports.attachment_digests(held["url"]) if len(reports) > 1 else frozenset()
                 variant = f"variant: {found['variant']}" if found.get("variant") else None
                 original = next((k for k in kept if same_report(k[2], numbers)), None)
+                shared = "" if original else " (the same document attached)"
+                original = original or next((k for k in kept if k[3] & files), None)
                 if original is None:
-                    kept.append((date, held, numbers))
+                    kept.append((date, held, numbers, files))
                     self.recorder.record_held(held, "report", title=found["title"], agency=found["agency"],
                                               year=found["year"], reason=variant)
                 else:
                     self.recorder.record_held(held, "lookalike", title=found["title"], agency=found["agency"],
                                               year=found["year"],
                                               reason=f"repost: the same report as {original[1]['url']} "
-                                                     f"(published {original[0]}), published again {date}")
+                                                     f"(published {original[0]}), published again {date}{shared}")
         self.found_reports.close()
         self.found_reports = None
 

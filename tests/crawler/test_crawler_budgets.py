@@ -8,9 +8,7 @@ the duplicate filter, so a column's repeated sibling links used them up and the 
 
 from __future__ import annotations
 
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
+from mockserver import StaticPortal
 from test_crawler_mockportal import FAST, nianbao_crawl
 
 from archive.crawllog import read_log
@@ -40,53 +38,22 @@ def _list_page(k: int) -> bytes:
                                     f'<script>createPageHTML({LIST_PAGES}, {k}, "index", "html");</script>')
 
 
-class Portal:
-    def __init__(self) -> None:
-        self.hits: dict[str, int] = {}
-        portal = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args) -> None:
-                pass
-
-            def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
-                portal.hits[self.path] = portal.hits.get(self.path, 0) + 1
-                status, body = portal.page(self.path)
-                ctype = "text/plain" if self.path == "/robots.txt" else "text/html; charset=utf-8"
-                self.wfile.write(f"HTTP/1.1 {status}\r\nContent-Type: {ctype}\r\nContent-Length: {len(body)}\r\n\r\n"
-                                 .encode() + body)
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
-
-    def page(self, path: str) -> tuple[str, bytes]:
-        if path == "/robots.txt":
-            return "200 OK", b"User-agent: *\nAllow: /\n"
-        if path == "/":
-            return "200 OK", _html("测试县人民政府", '<a href="/nb/index.html">政府信息公开年报</a>')
-        for k in range(LIST_PAGES):
-            if path == f"/nb/{'index' if k == 0 else f'index_{k}'}.html":
-                return "200 OK", _list_page(k)
-        for n in range(LIST_PAGES * PER_LIST):
-            url, title = _article(n)
-            if path == url:
-                return "200 OK", _html(title, f"<h1>{title}</h1><p>收到申请数 {n}</p>")
-        return "404 Not Found", _html("页面不存在", "<p>404 页面不存在</p>")
-
-    def __enter__(self) -> Portal:
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+def site(path: str) -> tuple[str, bytes] | None:
+    html = "text/html; charset=utf-8"
+    if path == "/":
+        return html, _html("测试县人民政府", '<a href="/nb/index.html">政府信息公开年报</a>')
+    for k in range(LIST_PAGES):
+        if path == f"/nb/{'index' if k == 0 else f'index_{k}'}.html":
+            return html, _list_page(k)
+    for n in range(LIST_PAGES * PER_LIST):
+        url, title = _article(n)
+        if path == url:
+            return html, _html(title, f"<h1>{title}</h1><p>收到申请数 {n}</p>")
+    return None
 
 
-def crawl(tmp_path, *settings: str) -> tuple[Portal, list[dict]]:
-    with Portal() as portal:
+def crawl(tmp_path, *settings: str) -> tuple[StaticPortal, list[dict]]:
+    with StaticPortal(site) as portal:
         seeds = tmp_path / "seeds.csv"
         seeds.write_text(f"agency,url,notes\n测试县人民政府,{portal.base}/,official\n", encoding="utf-8")
         proc = nianbao_crawl(seeds, tmp_path / "out", "--allow-private", *FAST, "-s", "NIANBAO_BROWSER=0",
