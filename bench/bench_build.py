@@ -2,7 +2,7 @@
 
 1. Build throughput: reports/s of `archive.build.build` over a generated crawl (real WARC files and
    crawl log written by archive.warc / archive.crawllog; report pages and PDF attachments made from
-   the seed reports of tests/data; a share of image-only pages), with the real parser.
+   the seed reports of farm/data; a share of image-only pages), with the real parser.
 2. Database size per 1,000 reports of that build.
 3. Every canned query of datasette/metadata.yml, the canned search and the reports table search
    (`?_search=`), through an in-process Datasette, on a generated 100,000-report database
@@ -29,7 +29,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 CACHE = ROOT / ".cache" / "bench_build"
-SEEDS = ROOT / "tests" / "data" / "seed_reports"
+SEEDS = ROOT / "farm" / "data"
 TARGET_MS = 200.0
 BIG_REPORTS = 100_000
 BIG_AGENCIES = 20_600  # × 5 years, less ~2% agency-years with no report, cut at 100,000 reports

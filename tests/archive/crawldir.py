@@ -2,7 +2,7 @@
 
 Written with the project's own WARC writer and crawl log (archive.warc, archive.crawllog) exactly as
 ARCHITECTURE.md's contract says, with fixed record ids and clocks so every run gives the same bytes.
-The report pages wrap the real seed reports of tests/data/seed_reports; the edge cases are the ones
+The report pages wrap the real seed reports of farm/data; the edge cases are the ones
 real portals serve: a PDF attachment holding the tables, a gzip + chunked response, a GBK page
 that declares its charset only in a meta tag, an image-only report, a look-alike 解读 page, a robots
 refusal (logged, nothing captured) and a page captured again unchanged.
@@ -21,7 +21,7 @@ from pathlib import Path
 from archive.crawllog import CrawlLog
 from archive.warc import WarcFileWriter
 
-SEEDS = Path(__file__).resolve().parents[1] / "data" / "seed_reports"
+SEEDS = Path(__file__).resolve().parents[2] / "farm" / "data"  # the five hand-checked seed reports, one copy
 FONT = "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc"
 
 

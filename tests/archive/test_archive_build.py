@@ -19,7 +19,7 @@ from archive.build import Progress, build
 from archive.replay import read_response
 from nianbao.cli import main
 
-SEEDS = Path(__file__).resolve().parents[1] / "data" / "seed_reports"
+SEEDS = Path(__file__).resolve().parents[2] / "farm" / "data"  # the five hand-checked seed reports, one copy
 
 
 def quiet():

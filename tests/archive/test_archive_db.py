@@ -1,6 +1,6 @@
 """archive.db: schema, idempotent saves, derived rows replaced, cross-year checks, Chinese search index.
 
-Fed with the canonical JSON of the real seed reports (tests/data/seed_reports/*.expected.json), so
+Fed with the canonical JSON of the real seed reports (farm/data/*.expected.json), so
 these tests need no parser: they pin down what the database makes of a parse result.
 """
 
@@ -14,7 +14,7 @@ import sqlite_utils
 from archive import db as adb
 from archive import gazetteer
 
-SEEDS = Path(__file__).resolve().parents[1] / "data" / "seed_reports"
+SEEDS = Path(__file__).resolve().parents[2] / "farm" / "data"  # the five hand-checked seed reports, one copy
 
 
 def expected(name: str) -> dict:

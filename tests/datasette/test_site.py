@@ -10,7 +10,7 @@ import sqlite_utils
 
 from nianbao.serve import make_datasette
 
-SEEDS = Path(__file__).resolve().parents[1] / "data" / "seed_reports"
+SEEDS = Path(__file__).resolve().parents[2] / "farm" / "data"  # the five hand-checked seed reports, one copy
 pytestmark = pytest.mark.asyncio
 
 

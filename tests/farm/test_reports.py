@@ -29,7 +29,7 @@ from farm.reports import (
 
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMA = json.loads((ROOT / "parsers" / "report-schema.json").read_text(encoding="utf-8"))
-SEED_DIR = ROOT / "tests" / "data" / "seed_reports"
+SEED_DIR = ROOT / "farm" / "data"
 
 
 def _many(n: int = 240, seed: int = 7, inconsistent_every: int = 0):

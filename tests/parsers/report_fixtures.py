@@ -20,7 +20,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
 CACHE = REPO / ".cache" / "parsers-fixtures"
-SEEDS = REPO / "tests" / "data" / "seed_reports"
+SEEDS = REPO / "farm" / "data"  # the five hand-checked seed reports (the farm plants them too)
 
 T3_LABELS = [
     ("1", "一、本年新收政府信息公开申请数量"),

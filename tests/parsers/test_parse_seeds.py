@@ -10,7 +10,7 @@ import pytest
 
 from parsers import PARSER_VERSION, parse_report
 
-SEEDS = Path(__file__).resolve().parents[1] / "data" / "seed_reports"
+SEEDS = Path(__file__).resolve().parents[2] / "farm" / "data"  # the five hand-checked seed reports, one copy
 SCHEMA = json.loads((Path(__file__).resolve().parents[2] / "parsers" / "report-schema.json").read_text())
 CANONICAL = ["agency", "year", "template", "table2", "table2_2019", "table3", "table4", "checks"]
 SEED_FILES = sorted(SEEDS.glob("*.txt"))
