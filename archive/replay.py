@@ -67,6 +67,8 @@ def read_response(warc_dir: Path, warc_file: str, offset: int, record_id: str | 
             raise ArchiveReadError(f"no WARC record at {warc_file}:{offset}") from None
         except Exception as exc:  # warcio raises assorted errors on a bad offset
             raise ArchiveReadError(f"unreadable WARC record at {warc_file}:{offset}: {exc}") from exc
+        if record.format != "warc":  # bytes in the middle of a record can parse as an old ARC header line
+            raise ArchiveReadError(f"no WARC record at {warc_file}:{offset} (found {record.format})")
         found_id = record.rec_headers.get_header("WARC-Record-ID")
         if record_id and found_id != record_id:
             raise ArchiveReadError(f"record at {warc_file}:{offset} is {found_id}, the log says {record_id}")
