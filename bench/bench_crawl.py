@@ -13,6 +13,10 @@ between them (no AutoThrottle, no jitter), so the figures compare crawlers, not 
 Targets (issue 3): capture costs ≤ 10 % of throughput; ≥ 3× wget's throughput over the whole
 farm at the same per-host politeness; RSS under 300 MB (the farm has hundreds of pages, not the
 50,000 of the target: the figure is reported, the extrapolation is not claimed).
+
+The capture on/off figures here are taken at the politeness delay, which dominates: they show
+that capture does not slow a polite crawl, not what capture costs. That figure, CPU-bound (no
+delay, realistic report pages), is bench_crawl_capture.py's (`python -m bench crawl_capture`).
 """
 
 from __future__ import annotations
@@ -190,9 +194,9 @@ def run() -> dict:
           f"peak RSS {on['peak_rss_mb']} MB)")
     off = results["nianbao_capture_off"]
     print(f"crawl: capture off {off['crawl_pages_per_s']} pages/s in the crawl phase, {off['pages_per_s']} wall; "
-          f"capture costs {results['capture_cost_pct']} % (wall {results['capture_cost_wall_pct']} %; target ≤ 10 %); "
-          f"CPU per page {on['cpu_ms_per_page']} ms on vs {off['cpu_ms_per_page']} ms off "
-          f"(+{results['capture_cpu_cost_pct']} %)")
+          f"capture costs {results['capture_cost_pct']} % (wall {results['capture_cost_wall_pct']} %) at a {DELAY} s "
+          f"delay; CPU per page {on['cpu_ms_per_page']} ms on vs {off['cpu_ms_per_page']} ms off "
+          f"(+{results['capture_cpu_cost_pct']} %); the ≤ 10 % target is judged CPU-bound by bench crawl_capture")
     w = results["wget_whole_farm"]
     print(f"crawl: wget over the farm {w['pages_per_s']} pages/s ({w['responses']} responses, peak RSS {w['peak_rss_mb']} MB); "
           f"nianbao is {results['speedup_vs_wget_whole_farm']}x (target ≥ 3x), same {DELAY} s per-host delay")

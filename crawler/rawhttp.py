@@ -53,7 +53,7 @@ class RawExchange:
 
     @property
     def response_block(self) -> bytes:
-        return self.response_head + bytes(self.response_wire)
+        return self.response_head + self.response_wire  # bytes + bytearray: one copy of the body
 
     def header(self, name: bytes) -> bytes | None:
         name = name.lower()

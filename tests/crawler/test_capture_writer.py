@@ -142,3 +142,15 @@ def test_zlib_when_isal_is_missing_gives_the_same_records(tmp_path, monkeypatch)
                                    b"a\r\n\r\nb\n\nc", b"HTTP/1.1 200 OK\r\nX: y\n\r\n\r\nz"])
 def test_head_end_matches_the_old_split(block):
     assert warc.split_http_head(block)[1] == old_payload(block)
+
+
+def test_a_report_page_record_is_deflated_as_one_stream(tmp_path):
+    """Deflated in one piece: fed to a streaming compressor in parts, a page came out 4x larger."""
+    row = "<tr><td>（一）予以公开</td><td>{}</td><td>0</td><td>1</td><td>0</td></tr>"
+    page = ("<table>" + "".join(row.format(n) for n in range(400)) + "</table>").encode()
+    block = b"HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\n\r\n" + page
+    w = writer(tmp_path)
+    loc = w.write_exchange("http://www.example.gov.cn/r.html", REQUEST, block)
+    w.close()
+    assert loc.warc_length < len(block) / 8
+    assert warc.read_record_block(tmp_path, loc.warc_file, loc.warc_offset, loc.warc_length)[1] == block
