@@ -36,8 +36,12 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from warcio.timeutils import datetime_to_iso_date
+
+if TYPE_CHECKING:
+    from archive.cdxj import CdxjLines
 
 try:  # ISA-L's deflate: the same gzip format, several times faster (see the module docstring)
     from isal import isal_zlib as deflate_lib
@@ -129,8 +133,10 @@ class WarcFileWriter:
         warcinfo: dict[str, str] | None = None,
         record_id: Callable[[], str] = new_record_id,
         clock: Callable[[], datetime] = utc_now,
+        index: CdxjLines | None = None,
     ) -> None:
         self.directory = Path(directory)
+        self.index = index  # CDXJ lines made as records are written (archive.cdxj)
         self.directory.mkdir(parents=True, exist_ok=True)
         self.prefix = prefix
         self.max_size = max_size
@@ -159,6 +165,8 @@ class WarcFileWriter:
         self._fh = open(self.directory / self._name, "ab")  # noqa: SIM115 (closed in close())
         self._size = self._fh.tell()
         self.files.append(self._name)
+        if self.index is not None:
+            self.index.opened(self._name)
         self._warcinfo_id = self._record_id()
         fields = {"software": "nianbao (warcio)", "format": "WARC File Format 1.1",
                   "conformsTo": "https://iipc.github.io/warc-specifications/specifications/warc-format/warc-1.1/"}
@@ -253,6 +261,8 @@ class WarcFileWriter:
         file_name = self._name
         offset, length = self._write(self._member(headers, response_block))
         self._write(self._request_member(url, request_block, when, resp_id, ip_address))
+        if self.index is not None:
+            self.index.add(file_name, offset, length, headers, response_block, request_block)
         return WarcLocation(file_name, offset, length, resp_id, payload_digest, block_digest, when)
 
     def _request_member(self, url: str, request_block: bytes, when: str, concurrent_to: str,
@@ -293,6 +303,8 @@ class WarcFileWriter:
         headers += [("WARC-Payload-Digest", digest), ("WARC-Block-Digest", digest), ("Content-Type", content_type)]
         file_name = self._name
         offset, length = self._write(self._member(headers, data))
+        if self.index is not None:
+            self.index.add(file_name, offset, length, headers, data)
         return WarcLocation(file_name, offset, length, rec_id, digest, digest, when)
 
     def write_revisit(
@@ -326,6 +338,8 @@ class WarcFileWriter:
         ]
         file_name = self._name
         offset, length = self._write(self._member(headers, response_head))
+        if self.index is not None:
+            self.index.add(file_name, offset, length, headers, response_head)
         if request_block is not None:
             self._write(self._request_member(url, request_block, when, rec_id))
         return WarcLocation(file_name, offset, length, rec_id, payload_digest, block_digest, when)

@@ -111,8 +111,14 @@ class CrawlRecorder:
         self.state_dir = self.out_dir / "state"
         self.do_cdxj = settings.getbool("NIANBAO_CDXJ")
         self.do_wacz = settings.getbool("NIANBAO_WACZ")
+        self.cdxj_lines = None
+        if self.do_cdxj:  # each record's index line made as it is written; sorted at the end
+            from archive.cdxj import CdxjLines
+
+            self.cdxj_lines = CdxjLines(self.crawl_dir / "index.cdxj.lines")
         self.warc = WarcFileWriter(
             self.warc_dir, f"nianbao-{self.crawl_id}", max_size=settings.getint("NIANBAO_WARC_MAX_SIZE"),
+            index=self.cdxj_lines,
             warcinfo={
                 "operator": settings.get("NIANBAO_OPERATOR"),
                 "isPartOf": f"nianbao crawl {self.crawl_id}",
@@ -371,11 +377,14 @@ class CrawlRecorder:
         if incremental is not None:
             summary["incremental"] = incremental
         files = [self.warc_dir / f for f in self.warc.files]
+        if self.cdxj_lines is not None and not files:
+            self.cdxj_lines.close()
+            self.cdxj_lines.path.unlink(missing_ok=True)
         if self.do_cdxj and files:
             try:
                 from archive.cdxj import write_cdxj
 
-                summary["cdxj"] = str(write_cdxj(files, self.crawl_dir / "index.cdxj"))
+                summary["cdxj"] = str(write_cdxj(files, self.crawl_dir / "index.cdxj", self.cdxj_lines))
             except Exception as exc:  # an index failure must not lose the crawl's summary
                 logger.exception("CDXJ index failed")
                 summary["cdxj_error"] = repr(exc)
