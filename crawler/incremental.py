@@ -2,8 +2,10 @@
 
 What earlier crawls captured is known by *request key* (method, URL, digest of a POST body):
 the payload digest, the validators (ETag / Last-Modified) and where the record is. It lives in
-``DIR/state/captures.jsonl``, a cache of the WARC files: a crawl missing from it is re-read from
-its WARC files, which stay the source of truth.
+``DIR/state/captures.sqlite`` (crawler.captureindex), an index of the WARC files looked up per
+request, so memory does not grow with the archive's earlier captures: a crawl missing from it is
+re-read from its WARC files, which stay the source of truth (a ``captures.jsonl`` of an earlier
+version is imported once).
 
 * **Conditional requests.** A GET whose URL answered 200 before carries ``If-None-Match`` /
   ``If-Modified-Since``. A 304 is archived as a ``revisit`` record (server-not-modified profile)
@@ -37,8 +39,10 @@ import logging
 import os
 import signal
 from collections import Counter
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import lru_cache
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -53,6 +57,7 @@ from archive.repair import repair_warc, scan_warc, warc_files
 from archive.replay import ArchiveReadError, dechunk, read_response
 from archive.warc import WarcFileWriter, WarcLocation, read_record_block, sha1_digest, split_http_head
 from crawler.browser import BROWSER_META, DOM_PREFIX
+from crawler.captureindex import CaptureIndex
 
 logger = logging.getLogger(__name__)
 
@@ -77,51 +82,118 @@ def _now() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _read_jsonl(path: Path) -> list[dict]:
-    out = []
-    if not path.exists():
-        return out
-    for line in path.read_text(encoding="utf-8").splitlines():
-        try:
-            out.append(json.loads(line))
-        except json.JSONDecodeError:
-            continue  # a torn last line (crash mid-write)
-    return out
-
-
-def _write_jsonl_atomic(path: Path, rows: list[dict]) -> None:
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
-    os.replace(tmp, path)
-
-
-def captures_of_files(files: list[Path], crawl_id: str) -> list[dict]:
-    """State entries for every complete exchange in these WARC files (request paired with response)."""
-    entries = []
-    for path in files:
-        records, _end, _size = scan_warc(path)
-        requests = {r.concurrent_to: r for r in records if r.rec_type == "request" and r.concurrent_to}
-        doms = {r.concurrent_to: r for r in records if r.rec_type == "resource" and r.concurrent_to
-                and (r.target_uri or "").startswith(DOM_PREFIX)}
-        for rec in records:
-            if rec.rec_type not in ("response", "revisit") or not rec.target_uri:
+def _log_lines(path: Path, needles: tuple[bytes, ...]) -> Iterator[tuple[int, dict]]:
+    """(byte offset, entry) of the crawl-log lines holding one of `needles` (the others are not
+    parsed); a torn line is skipped, as archive.crawllog.read_log does."""
+    offset = 0
+    with open(path, "rb") as fh:
+        for line in fh:
+            start, offset = offset, offset + len(line)
+            if not any(n in line for n in needles):
                 continue
-            req = requests.get(rec.record_id)
-            method = req.method if req and req.method else "GET"
-            body_digest = req.body_digest if req else None
-            key = f"{method.upper()} {rec.target_uri}" + (f" {body_digest}" if body_digest else "")
-            entries.append({
-                "crawl_id": crawl_id, "key": key, "url": rec.target_uri, "type": rec.rec_type,
-                "status": rec.status, "record_id": rec.record_id, "warc_file": path.name, "offset": rec.offset,
-                "length": rec.length, "date": rec.date, "payload_digest": rec.payload_digest,
-                "refers_to": rec.refers_to, "etag": rec.etag, "last_modified": rec.last_modified,
-                "content_type": rec.content_type,
-            })
-            dom = doms.get(rec.record_id)
-            if dom is not None:  # the main document of a browser render: its DOM is what the spider saw
-                entries[-1]["dom"] = {"url": dom.target_uri[len(DOM_PREFIX):], "record_id": dom.record_id,
-                                      "warc_file": path.name, "offset": dom.offset, "length": dom.length}
+            try:
+                entry = json.loads(line)
+            except ValueError:
+                continue
+            if isinstance(entry, dict):
+                yield start, entry
+
+
+def _log_line_at(path: Path, offset: int) -> dict:
+    with open(path, "rb") as fh:
+        fh.seek(offset)
+        return json.loads(fh.readline())
+
+
+def _line_token(entry: dict) -> str:
+    """What identifies a crawl-log line for a resumed run: its record, or what it says."""
+    if entry.get("warc_record_id"):
+        return "r " + entry["warc_record_id"]
+    return "o " + json.dumps([entry.get("url"), entry.get("role"), entry.get("reason")], ensure_ascii=False)
+
+
+def captures_of_files(files: list[Path], crawl_id: str) -> Iterator[dict]:
+    """State entries for every complete exchange in these WARC files (request paired with response),
+    one file at a time."""
+    for path in files:
+        yield from captures_of_file(path, crawl_id)
+
+
+def captures_of_file(path: Path, crawl_id: str) -> list[dict]:
+    """The entries of one WARC file (a file is at most NIANBAO_WARC_MAX_SIZE)."""
+    entries = []
+    records, _end, _size = scan_warc(path)
+    requests = {r.concurrent_to: r for r in records if r.rec_type == "request" and r.concurrent_to}
+    doms = {r.concurrent_to: r for r in records if r.rec_type == "resource" and r.concurrent_to
+            and (r.target_uri or "").startswith(DOM_PREFIX)}
+    for rec in records:
+        if rec.rec_type not in ("response", "revisit") or not rec.target_uri:
+            continue
+        req = requests.get(rec.record_id)
+        method = req.method if req and req.method else "GET"
+        body_digest = req.body_digest if req else None
+        key = f"{method.upper()} {rec.target_uri}" + (f" {body_digest}" if body_digest else "")
+        entries.append({
+            "crawl_id": crawl_id, "key": key, "url": rec.target_uri, "type": rec.rec_type,
+            "status": rec.status, "record_id": rec.record_id, "warc_file": path.name, "offset": rec.offset,
+            "length": rec.length, "date": rec.date, "payload_digest": rec.payload_digest,
+            "refers_to": rec.refers_to, "etag": rec.etag, "last_modified": rec.last_modified,
+            "content_type": rec.content_type,
+        })
+        dom = doms.get(rec.record_id)
+        if dom is not None:  # the main document of a browser render: its DOM is what the spider saw
+            entries[-1]["dom"] = {"url": dom.target_uri[len(DOM_PREFIX):], "record_id": dom.record_id,
+                                  "warc_file": path.name, "offset": dom.offset, "length": dom.length}
     return entries
+
+
+class CaptureLookup(Mapping):
+    """request key -> a capture as a request sees it (`CaptureState._effective`), looked up in the
+    index when asked: of earlier crawls (``previous``), or of this crawl before its interruption
+    (``done``: served by the server, ``done_rendered``: rendered by the browser). A small LRU
+    keeps the few keys a request asks for several times (middleware, recorder, revisit)."""
+
+    def __init__(self, state: CaptureState, *, own: bool, rendered: bool = False, count: int = 0) -> None:
+        self.state = state
+        self.own = own
+        self.rendered = rendered
+        self.count = count
+        self._get = lru_cache(maxsize=256)(self._lookup)
+
+    def _lookup(self, key: str) -> dict | None:
+        if self.own and not self.count:
+            return None  # not a resumed crawl: nothing of its own was archived before
+        index = self.state.index
+        for row in index.of_key(key, crawl_id=self.state.crawl_id, own=self.own, max_seq=self.state.start_seq):
+            if self.own and bool(row.get("dom")) != self.rendered:
+                continue  # a plain request replays the server's answer, a browser request the render
+            if row["status"] in RETRYABLE:
+                continue
+            original = self.state._original(row)
+            if original is not None:
+                return self.state._effective(row, original)
+        return None
+
+    def __getitem__(self, key: str) -> dict:
+        found = self._get(key)
+        if found is None:
+            raise KeyError(key)
+        return found
+
+    def __iter__(self) -> Iterator[str]:
+        if not self.own:
+            raise TypeError("the earlier crawls' captures are looked up by key, not listed")
+        seen: set[str] = set()
+        after = 0
+        while rows := self.state.index.rows_of(self.state.crawl_id, after_seq=after):
+            after = rows[-1]["seq"]
+            for row in rows:
+                if row["seq"] <= self.state.start_seq and row["key"] not in seen and row["key"] in self:
+                    seen.add(row["key"])
+                    yield row["key"]
+
+    def __len__(self) -> int:
+        return self.count
 
 
 @dataclass
@@ -171,7 +243,8 @@ class CaptureState:
         except OSError:
             self._lock.close()
             raise RuntimeError(f"another crawl is running into {self.out_dir} (state/crawl.lock is held)") from None
-        self.captures_path = self.state_dir / "captures.jsonl"
+        self.index_path = self.state_dir / "captures.sqlite"
+        self.legacy_path = self.state_dir / "captures.jsonl"  # the index of earlier versions
         self.current_path = self.state_dir / "current.json"
         self.crash_at = crash_at
         self.resume_id: str | None = None
@@ -179,16 +252,15 @@ class CaptureState:
         if current and not (self.out_dir / "crawls" / current["crawl_id"] / "summary.json").exists():
             self.resume_id = current["crawl_id"]
         self.crawl_id = ""
-        self.previous: dict[str, dict] = {}  # key -> latest capture of an earlier crawl (originals resolved)
-        self.done: dict[str, dict] = {}  # key -> latest final capture of this crawl before an interruption
-        self.done_rendered: dict[str, dict] = {}  # key -> this crawl's browser render of it (with its DOM)
-        self.records: dict[str, tuple[str, int]] = {}  # record id -> (file, offset), for revisits
-        self.logged_records: set[str] = set()
-        self.logged_other: set[tuple] = set()
+        self.index: CaptureIndex | None = None  # opened by start()
+        self.start_seq = 0  # this crawl's captures up to here were archived before an interruption
+        # looked up in the index, per request key (CaptureLookup once started):
+        self.previous: Mapping[str, dict] = {}  # latest capture of an earlier crawl (originals resolved)
+        self.done: Mapping[str, dict] = {}  # latest final capture of this crawl before an interruption
+        self.done_rendered: Mapping[str, dict] = {}  # this crawl's browser render of it (with its DOM)
         self.repairs: list[dict] = []
         self.counts: Counter[str] = Counter()
         self.bytes_before = 0
-        self._fh = None
         self._lines_written = 0
         self._last_revisit: tuple[str, str] | None = None  # (revisit record id, original record id)
         self.stale_urls: set[str] = set()  # column URLs and seeds that answered 404/410 this crawl
@@ -201,17 +273,25 @@ class CaptureState:
 
     # -- start -----------------------------------------------------------------------------------
     def start(self, crawl_id: str, crawl_dir: Path, writer: WarcFileWriter, seeds: str | None = None) -> None:
-        """Before the crawl log opens: repair what an interruption left, load what earlier crawls hold."""
+        """Before the crawl log opens: repair what an interruption left, index what earlier crawls hold."""
         self.crawl_id = crawl_id
         own_prefix = f"nianbao-{crawl_id}"
-        rows = [r for r in _read_jsonl(self.captures_path) if r.get("crawl_id") != crawl_id]
-        known = {r.get("crawl_id") for r in rows}
+        self.index = index = CaptureIndex(self.index_path)
+        self._import_legacy(crawl_id)
+        complete = index.complete_crawls()
         for crawl in sorted(p.name for p in (self.out_dir / "crawls").glob("*") if p.is_dir()):
-            if crawl == crawl_id or crawl in known:
+            if crawl == crawl_id or crawl in complete:
                 continue
-            files = warc_files(self.warc_dir, f"nianbao-{crawl}")
-            rows += captures_of_files(files, crawl)  # a crawl made before this state existed
-        own: list[dict] = []
+            # a crawl made before the index existed, abandoned after a kill, or whose index rows
+            # were lost: re-read from its WARC files
+            index.forget(crawl)
+            for path in warc_files(self.warc_dir, f"nianbao-{crawl}"):
+                index.add_many(captures_of_file(path, crawl))
+            index.mark_complete(crawl, "warc")
+            index.commit(durable=True)
+        index.forget(crawl_id)  # this crawl's rows: from its own WARC files, which are what it holds
+        index.clear_logged()
+        own = 0
         if self.resume_id == crawl_id:
             own_files = warc_files(self.warc_dir, own_prefix)
             for path in own_files:
@@ -221,39 +301,67 @@ class CaptureState:
                 if result.size_after == 0:
                     path.unlink()  # nothing complete in it, not even its warcinfo
             own_files = [p for p in own_files if p.exists()]
-            own = captures_of_files(own_files, crawl_id)
+            for path in own_files:
+                own += index.add_many(captures_of_file(path, crawl_id))
             writer.files[:0] = [p.name for p in own_files]
             self._repair_log(crawl_dir / "log.jsonl")
             for entry in read_log(crawl_dir / "log.jsonl") if (crawl_dir / "log.jsonl").exists() else ():
-                self._mark_logged(entry)
+                index.mark_logged(_line_token(entry))
             self.bytes_before = sum(p.stat().st_size for p in own_files)
             logger.warning("resuming interrupted crawl %s: %d exchanges already archived, %d repairs",
-                           crawl_id, len(own), len(self.repairs))
-        _write_jsonl_atomic(self.captures_path, rows + own)
-        for row in rows + own:
-            if row["type"] == "response":
-                self.records[row["record_id"]] = (row["warc_file"], row["offset"])
-        by_id = {r["record_id"]: r for r in rows + own}
-        rows.sort(key=lambda r: r.get("crawl_id") or "")  # stable: capture order within a crawl stays
-        for row in rows:  # oldest crawl first: the latest final answer for a key wins
-            original = self._original(row, by_id)
-            if original is not None and row["status"] not in RETRYABLE:
-                self.previous[row["key"]] = self._effective(row, original)
-        for row in own:
-            original = self._original(row, by_id)
-            if original is not None and (row["status"] not in RETRYABLE):
-                # a plain request replays the server's answer, a browser request the render
-                target = self.done_rendered if row.get("dom") else self.done
-                target[row["key"]] = self._effective(row, original)
+                           crawl_id, own, len(self.repairs))
+        self.start_seq = index.max_seq()
+        index.commit()
+        self.previous = CaptureLookup(self, own=False,
+                                      count=index.count_keys(not_crawl=crawl_id, excluding_statuses=RETRYABLE))
+        self.done = CaptureLookup(self, own=True, count=own)
+        self.done_rendered = CaptureLookup(self, own=True, rendered=True, count=own)
         if self.repairs:
             with open(self.state_dir / "repairs.jsonl", "a", encoding="utf-8") as fh:
                 for drop in self.repairs:
                     fh.write(json.dumps({"crawl_id": crawl_id, "at": _now(), **drop}, ensure_ascii=False) + "\n")
-        self._fh = open(self.captures_path, "a", encoding="utf-8")  # noqa: SIM115 (closed in finish())
         current = {"crawl_id": crawl_id, "started": _now(), "seeds": seeds, "pid": os.getpid()}
         tmp = self.current_path.with_suffix(".tmp")
         tmp.write_text(json.dumps(current, ensure_ascii=False), encoding="utf-8")
         os.replace(tmp, self.current_path)
+
+    def _import_legacy(self, crawl_id: str) -> None:
+        """``state/captures.jsonl`` of an earlier version: its finished crawls' rows, once (then it is
+        renamed ``captures.jsonl.imported``). Rows of a crawl that never finished are left out: that
+        crawl is re-read from its WARC files, as is the crawl being resumed."""
+        if not self.legacy_path.exists():
+            return
+        index = self.index
+        skip = index.complete_crawls() | {crawl_id}
+        imported: set[str] = set()
+        crawls = self.out_dir / "crawls"
+        required = ("key", "url", "type", "record_id", "warc_file", "offset")
+
+        def rows() -> Iterator[dict]:
+            with open(self.legacy_path, encoding="utf-8") as fh:
+                for line in fh:
+                    try:
+                        row = json.loads(line)
+                    except ValueError:
+                        continue  # a torn last line (crash mid-write)
+                    crawl = row.get("crawl_id") if isinstance(row, dict) else None
+                    if not isinstance(crawl, str) or crawl in skip or any(row.get(k) is None for k in required):
+                        continue
+                    if crawl not in imported:
+                        if (crawls / crawl).is_dir() and not (crawls / crawl / "summary.json").exists():
+                            skip.add(crawl)
+                            continue
+                        index.forget(crawl)
+                        imported.add(crawl)
+                    yield row
+
+        count = index.add_many(rows())
+        for crawl in imported:
+            index.mark_complete(crawl, "jsonl")
+        index.commit(durable=True)
+        os.replace(self.legacy_path, self.legacy_path.with_name(self.legacy_path.name + ".imported"))
+        logger.info("capture index: %d captures of %d crawls imported from %s", count, len(imported),
+                    self.legacy_path.name)
 
     def _repair_log(self, path: Path) -> None:
         """A torn last line would glue itself to the next one written: cut it off."""
@@ -266,12 +374,11 @@ class CaptureState:
             self.repairs.append({"log_file": str(path.relative_to(self.out_dir)), "offset": keep,
                                  "bytes": len(data) - keep, "reason": "torn crawl-log line"})
 
-    @staticmethod
-    def _original(row: dict, by_id: dict[str, dict]) -> dict | None:
+    def _original(self, row: dict) -> dict | None:
         """The full response record a capture's payload is in (itself, or what its revisit refers to)."""
         seen = 0
         while row is not None and row["type"] == "revisit" and seen < 5:
-            row, seen = by_id.get(row.get("refers_to") or ""), seen + 1
+            row, seen = self.index.by_record(row.get("refers_to") or ""), seen + 1
         return row if row is not None and row["type"] == "response" else None
 
     @staticmethod
@@ -288,7 +395,7 @@ class CaptureState:
         """The archived response of `entry` (its original payload), as the download handler would give it."""
         original = entry["original"]
         archived = read_response(self.warc_dir, original["warc_file"], original["offset"], original["record_id"],
-                                 resolve=self.records.get)
+                                 resolve=self.index.location)
         raw = archived.raw
         if archived.transfer_encoding and "chunked" in archived.transfer_encoding.lower():
             try:
@@ -362,29 +469,15 @@ class CaptureState:
             "last_modified": modified.decode("latin-1") if modified else None,
             "content_type": ctype.decode("latin-1") if ctype else None,
         }
-        if rec_type == "response":
-            self.records[loc.warc_record_id] = (loc.warc_file, loc.warc_offset)
         self.counts["captures"] += 1
-        if self._fh is not None:
-            self._fh.write(json.dumps(row, ensure_ascii=False) + "\n")
-            self._fh.flush()
+        self.index.add(row)  # no sync: a resumed crawl re-reads its own WARC files
         self._maybe_crash("capture", self.counts["captures"], writer, loc)
 
     # -- the crawl log -----------------------------------------------------------------------------
-    def _mark_logged(self, entry: dict) -> None:
-        if entry.get("warc_record_id"):
-            self.logged_records.add(entry["warc_record_id"])
-        else:
-            self.logged_other.add((entry.get("url"), entry.get("role"), entry.get("reason")))
-
     def already_logged(self, entry: dict) -> bool:
         """A line the interrupted run of this crawl already wrote (so a resumed run never repeats it)."""
-        if entry.get("warc_record_id"):
-            seen = entry["warc_record_id"] in self.logged_records
-        else:
-            seen = (entry.get("url"), entry.get("role"), entry.get("reason")) in self.logged_other
+        seen = not self.index.mark_logged(_line_token(entry))
         if not seen:
-            self._mark_logged(entry)
             self._lines_written += 1
             self._maybe_crash("log", self._lines_written)
         return seen
@@ -413,31 +506,39 @@ class CaptureState:
     # -- end ---------------------------------------------------------------------------------------
     def finish(self, recorder) -> dict:
         """Before the crawl log closes: log what an interruption left unlogged and the reports gone."""
+        index = self.index
         log_path = recorder.log.path
         if self.resume_id == self.crawl_id:
-            logged_ids = {e["warc_record_id"] for e in read_log(log_path) if e.get("warc_record_id")}
-            for row in _read_jsonl(self.captures_path):
-                if row.get("crawl_id") == self.crawl_id and row["record_id"] not in logged_ids:
+            after = 0
+            while rows := index.rows_of(self.crawl_id, after_seq=after):
+                after = rows[-1]["seq"]
+                for row in rows:
+                    if index.is_logged("r " + row["record_id"]):
+                        continue
                     entry = {"url": row["url"], "role": "other", "status": row["status"],
                              "content_type": row.get("content_type"), "payload_digest": row.get("payload_digest"),
                              "warc_file": row["warc_file"], "warc_offset": row["offset"],
                              "warc_length": row["length"], "warc_record_id": row["record_id"],
                              "reason": "captured before an interruption; not classified again"}
                     recorder.write_entry(entry, {})
-            del logged_ids
         logged = LoggedOutcomes.read(log_path)
-        gone = self._gone(recorder, logged)
+        logs = self._index_previous_reports()
+        gone = self._gone(recorder, logged, logs)
         for entry in gone:
             recorder.write_entry(entry, {"seed_url": entry.get("seed_url"), "seed_agency": entry.get("seed_agency")})
         self.stale_urls = logged.missing & (self._remembered_columns() | logged.seed_urls)
-        before = self._previous_reports()
-        new = sorted(u for u in logged.reports if u not in before)
-        revised = sorted(u for u, digest in logged.reports.items()
-                         if u in before and before[u].get("payload_digest") != digest)
-        if self._fh is not None:
-            self._fh.close()
-            self._fh = None
+        new, revised = [], []
+        for url, digest in logged.reports.items():
+            before = index.previous_report(url)
+            if before is None:
+                new.append(url)
+            elif before[1] != digest:
+                revised.append(url)
         own = warc_files(self.warc_dir, f"nianbao-{self.crawl_id}")
+        # every capture of this crawl is in the index: it is complete (synced, unlike the rows)
+        index.clear_logged()
+        index.mark_complete(self.crawl_id, "crawl")
+        index.commit(durable=True)
         return {
             "resumed": self.resume_id == self.crawl_id,
             "repairs": self.repairs,
@@ -447,8 +548,8 @@ class CaptureState:
             "not_modified": self.counts["not_modified"],
             "identical_payload": self.counts["identical_payload"],
             "warc_bytes": sum(p.stat().st_size for p in own),
-            "new_reports": new,
-            "revised_reports": revised,
+            "new_reports": sorted(new),
+            "revised_reports": sorted(revised),
             "gone_reports": [e["url"] for e in gone],
             # seeds and remembered column URLs that answered 404/410: the site moved, update the seed list
             "stale_urls": sorted(self.stale_urls),
@@ -467,38 +568,45 @@ class CaptureState:
             self.current_path.unlink()
         except FileNotFoundError:
             pass
+        if self.index is not None:
+            self.index.close()
+            self.index = None
         self._lock.close()
 
     def _previous_logs(self) -> list[Path]:
         return [p for p in sorted((self.out_dir / "crawls").glob("*/log.jsonl")) if p.parent.name < self.crawl_id
                 or (p.parent.name != self.crawl_id and (p.parent / "summary.json").exists())]
 
-    def _previous_reports(self) -> dict[str, dict]:
-        """URL -> the last earlier crawl's line about a report page (a report, or its gone line)."""
-        out: dict[str, dict] = {}
-        for log in self._previous_logs():
-            for e in read_log(log):
+    def _index_previous_reports(self) -> list[Path]:
+        """URL -> the last earlier crawl's line about a report page (a report, or its gone line), as
+        (role, payload digest, log, line offset) in the index: read once, one line at a time."""
+        index = self.index
+        index.clear_previous_reports()
+        logs = self._previous_logs()
+        for n, log in enumerate(logs):
+            for offset, e in _log_lines(log, (b'"report"', b'"gone"')):
                 if e.get("role") == "report" and e.get("warc_record_id"):
-                    out[e["url"]] = e
-                elif e.get("role") == "gone" and e.get("url") in out:
-                    out[e["url"]] = e
-        return out
+                    index.put_previous_report(e.get("url"), "report", e.get("payload_digest"), n, offset)
+                elif e.get("role") == "gone":
+                    index.put_previous_report(e.get("url"), "gone", e.get("payload_digest"), n, offset, update=True)
+        return logs
 
-    def _gone(self, recorder, logged: LoggedOutcomes) -> list[dict]:
+    def _gone(self, recorder, logged: LoggedOutcomes, logs: list[Path]) -> list[dict]:
         out = []
-        for url, last in self._previous_reports().items():
-            if last.get("role") != "report" or url in logged.reports or url in logged.gone:
+        for url, log_no, offset in self.index.previous_reports(role="report"):
+            if url in logged.reports or url in logged.gone:
                 continue
-            host = urlsplit(last.get("seed_url") or "").netloc
             answer = logged.answers.get(url)
             answered, soft_404 = answer if answer is not None else (None, False)
+            if answer and answered not in GONE_STATUSES and not soft_404:
+                continue  # still served, classified otherwise this time: not gone from the portal
+            last = _log_line_at(logs[log_no], offset)
+            host = urlsplit(last.get("seed_url") or "").netloc
             if answered in GONE_STATUSES:
                 reason = f"gone: HTTP {answered}; the archive keeps the capture of {last.get('crawl_id')}"
             elif soft_404:
                 reason = f"gone: the page says it does not exist (HTTP {answered}); the archive keeps the capture " \
                          f"of {last.get('crawl_id')}"
-            elif answer:
-                continue  # still served, classified otherwise this time: not gone from the portal
             elif host in logged.reachable and host in recorder.portals:
                 reason = (f"gone: no longer listed on its portal; the archive keeps the capture of "
                           f"{last.get('crawl_id')}")
