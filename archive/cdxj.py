@@ -73,7 +73,7 @@ def cdxj_line(filename: str, offset: int, length: int, headers: list[tuple[str, 
         index["digest"] = rec["warc-payload-digest"]
     index.update({"length": str(length), "offset": str(offset), "filename": filename})
     key = _url_key(url)
-    if rec_type == "response" and request_block is not None:
+    if rec_type == "response" and request_block is not None and request_block[:4].upper() in (b"POST", b"PUT "):
         request = _HTTP_REQUEST.parse(io.BytesIO(request_block))
         method = request.protocol
         if method.upper() in ("POST", "PUT"):

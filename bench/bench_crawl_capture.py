@@ -10,12 +10,12 @@ DOCX) rendered by the farm. ``NIANBAO_BENCH_PAGES`` pages (default 3,000) per ru
 
 Capture off (``NIANBAO_WARC_CAPTURE=0``) and on (``=1``) alternate, off first, ``NIANBAO_BENCH_ROUNDS``
 rounds (default 4) of each, so that load from other processes on this shared machine falls on
-both modes alike. Figures per run: pages/s over the process's whole life (start-up, crawl, CDXJ
-index: what an operator waits for) and over the crawl phase (the summary's ``elapsed_s``: the
-CDXJ index is built after it), CPU ms per page of the crawl process (its rusage), and for capture
-on the CPU the CDXJ index of its WARC files takes (archive.cdxj, timed again here on the same
-files). The cost of capture is computed per round (on against the off run just before it) and
-the median round is reported.
+both modes alike. Figures per run: pages/s over the process's whole life (start-up, crawl, the
+sorted CDXJ index: what an operator waits for) and over the crawl phase (the summary's
+``elapsed_s``), and CPU ms per page of the crawl process (its rusage). The CDXJ lines are made as
+the records are written (archive.cdxj), so they count in the capture path, not at the end. The
+cost of capture is computed per round (on against the off run just before it) and the median
+round is reported.
 
 With no delay the crawl is one Python thread using a whole core, so its throughput is the
 inverse of its CPU per page; on this shared 2-core machine the wall-clock rates swing by ±30 %
@@ -23,7 +23,8 @@ with other people's work, CPU per page much less. The target (capture ≤ 10 % o
 judged on CPU per page, the wall-clock figures printed beside it. Because CPU time too swells
 with other people's load, each crawl also runs under a probe (``probe`` below) that sums the
 thread CPU time spent inside the capture path itself: ``CrawlRecorder.capture`` (WARC records,
-incremental state), the incremental middleware, and the recorder's ``close`` (CDXJ index, state);
+incremental state, CDXJ lines), the incremental middleware, and the recorder's ``close`` (sorting
+the CDXJ index, state);
 the difference between the modes, over the whole crawl's CPU, is the direct figure, much less
 swayed by the run-to-run swings (measured: the A/B cost of single rounds ranged from -2 % to 19 %
 in one run, the probe's from 9.8 % to 10.1 %). Costs outside those calls are not in it (the A/B
@@ -271,20 +272,12 @@ def crawl_once(portal: ReportPortal, port: int, work: Path, capture: bool) -> di
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     crawl_s = float(summary["elapsed_s"]) or elapsed
     warc_files = sorted((out / "warc").glob("*.warc.gz")) if capture else []
-    index_cpu = 0.0
-    if warc_files:  # what the CDXJ index at the end of the crawl costs, timed again on the same files
-        from archive.cdxj import write_cdxj
-
-        started_cpu = time.process_time()
-        write_cdxj(warc_files, work / "again.cdxj")
-        index_cpu = time.process_time() - started_cpu
     return {"capture": capture, "pages": pages, "reports": summary["totals"].get("report", 0),
             "attachments": summary["totals"].get("attachment", 0),
             "seconds": round(elapsed, 2), "crawl_seconds": crawl_s,
             "pages_per_s": round(pages / elapsed, 1), "crawl_pages_per_s": round(pages / crawl_s, 1),
             "cpu_s": round(cpu, 2), "cpu_ms_per_page": round(1000 * cpu / max(pages, 1), 2),
             "server_cpu_share": round(server_cpu / elapsed, 2),
-            "index_cpu_ms_per_page": round(1000 * index_cpu / max(pages, 1), 2),
             "path_cpu_ms_per_page": {part: round(1000 * sec / max(pages, 1), 3)
                                      for part, sec in json.loads(probe_out.read_text()).items()},
             "warc_mb": round(sum(f.stat().st_size for f in warc_files) / 1e6, 1)}
@@ -314,7 +307,6 @@ def run() -> dict:
                 print(f"crawl capture: round {n + 1} capture {'on ' if capture else 'off'} {r['pages']} pages, "
                       f"{r['pages_per_s']} pages/s ({r['crawl_pages_per_s']} in the crawl phase), "
                       f"{r['cpu_ms_per_page']} ms CPU/page"
-                      + (f" (CDXJ index {r['index_cpu_ms_per_page']} ms)" if capture else "")
                       + f", portal CPU {r['server_cpu_share']:.0%}", flush=True)
     finally:
         server.shutdown()
@@ -326,13 +318,12 @@ def run() -> dict:
 
     pairs = list(zip(runs[0::2], runs[1::2], strict=True))  # (off, on) of each round
 
-    def cost(key: str, *, cpu: bool = False, less_index: bool = False) -> float:
+    def cost(key: str, *, cpu: bool = False) -> float:
         """Median over rounds of what capture on costs against the off run just before it, in %."""
         costs = []
         for off, on in pairs:
             if cpu:
-                used = on[key] - (on["index_cpu_ms_per_page"] if less_index else 0)
-                costs.append(100 * (1 - off[key] / used))  # throughput lost when CPU-bound
+                costs.append(100 * (1 - off[key] / on[key]))  # throughput lost when CPU-bound
             else:
                 costs.append(100 * (1 - on[key] / off[key]))
         return round(statistics.median(costs), 1)
@@ -347,11 +338,9 @@ def run() -> dict:
     for mode, capture in (("on", True), ("off", False)):
         for key in ("pages_per_s", "crawl_pages_per_s", "cpu_ms_per_page", "server_cpu_share"):
             results[f"{key}_{mode}"] = median(capture, key)
-    results["index_cpu_ms_per_page"] = median(True, "index_cpu_ms_per_page")
     results["warc_mb"] = median(True, "warc_mb")
     # the target's figure: throughput lost to capture when the crawl is CPU-bound (1 - cpu_off / cpu_on)
     results["capture_cost_pct"] = cost("cpu_ms_per_page", cpu=True)
-    results["capture_cost_without_index_pct"] = cost("cpu_ms_per_page", cpu=True, less_index=True)
     results["capture_cost_wall_pct"] = cost("pages_per_s")
     results["capture_cost_crawl_phase_pct"] = cost("crawl_pages_per_s")
     results["target_cost_pct"] = TARGET_COST_PCT
@@ -373,12 +362,12 @@ def run() -> dict:
           f"median {k['median']} KB; PDF {results['pdf_kb']} KB, DOCX {results['docx_kb']} KB), "
           f"{CONCURRENCY} concurrent, no delay, {rounds} rounds alternating off/on")
     print(f"crawl capture: median capture on  {results['cpu_ms_per_page_on']} ms CPU/page "
-          f"(of which the CDXJ index {results['index_cpu_ms_per_page']} ms), {results['pages_per_s_on']} pages/s "
+          f"{results['pages_per_s_on']} pages/s "
           f"({results['crawl_pages_per_s_on']} in the crawl phase), WARC {results['warc_mb']} MB")
     print(f"crawl capture: median capture off {results['cpu_ms_per_page_off']} ms CPU/page, "
           f"{results['pages_per_s_off']} pages/s ({results['crawl_pages_per_s_off']} in the crawl phase)")
     print(f"crawl capture: capture costs {results['capture_cost_pct']} % of CPU-bound throughput "
-          f"(target ≤ {TARGET_COST_PCT:g} %; {results['capture_cost_without_index_pct']} % without the CDXJ index); "
+          f"(target ≤ {TARGET_COST_PCT:g} %); "
           f"wall clock {results['capture_cost_wall_pct']} %, crawl phase {results['capture_cost_crawl_phase_pct']} % "
           f"(median of {rounds} rounds, each on against the off run before it)")
     probed = results["probe_extra_cpu_ms_per_page"]

@@ -169,7 +169,11 @@ EXTENSIONS = {
     "scrapy.extensions.telnet.TelnetConsole": None,
     "scrapy.extensions.logstats.LogStats": None,
     "crawler.progress.CrawlProgress": 500,
+    "crawler.gcfreeze.FreezeStartupObjects": 0,
 }
+# Objects alive when the engine starts (imports, settings) are kept out of garbage collections
+# (crawler/gcfreeze.py): less CPU per page, nothing else changes.
+NIANBAO_GC_FREEZE = True
 TELNETCONSOLE_ENABLED = False
 # Sitemaps, cookies, redirects as Scrapy does them; 3xx chains up to 5.
 REDIRECT_MAX_TIMES = 5
