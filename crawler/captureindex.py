@@ -100,7 +100,7 @@ class CaptureIndex:
         try:
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
-            conn.execute("PRAGMA cache_size=-8000")  # 8 MB of pages, whatever the archive's size
+            conn.execute("PRAGMA cache_size=-2048")  # 2 MB of pages whatever the archive holds (the OS caches the file)
             version = conn.execute("PRAGMA user_version").fetchone()[0]
             if version != SCHEMA_VERSION:
                 tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]

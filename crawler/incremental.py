@@ -119,14 +119,19 @@ def captures_of_files(files: list[Path], crawl_id: str) -> Iterator[dict]:
         yield from captures_of_file(path, crawl_id)
 
 
-def captures_of_file(path: Path, crawl_id: str) -> list[dict]:
-    """The entries of one WARC file (a file is at most NIANBAO_WARC_MAX_SIZE)."""
+def captures_of_file(path: Path, crawl_id: str, tail: list | None = None) -> list[dict]:
+    """The entries of one WARC file (a file is at most NIANBAO_WARC_MAX_SIZE).
+
+    ``tail`` (files read in order) collects (entry, request record) of the responses without a
+    rendered DOM after the last ``resource`` record: where an interrupted render may have stopped."""
     entries = []
     records, _end, _size = scan_warc(path)
     requests = {r.concurrent_to: r for r in records if r.rec_type == "request" and r.concurrent_to}
     doms = {r.concurrent_to: r for r in records if r.rec_type == "resource" and r.concurrent_to
             and (r.target_uri or "").startswith(DOM_PREFIX)}
     for rec in records:
+        if rec.rec_type == "resource" and tail is not None:
+            tail.clear()  # the browser path writes a render's resource records after its exchanges
         if rec.rec_type not in ("response", "revisit") or not rec.target_uri:
             continue
         req = requests.get(rec.record_id)
@@ -144,6 +149,8 @@ def captures_of_file(path: Path, crawl_id: str) -> list[dict]:
         if dom is not None:  # the main document of a browser render: its DOM is what the spider saw
             entries[-1]["dom"] = {"url": dom.target_uri[len(DOM_PREFIX):], "record_id": dom.record_id,
                                   "warc_file": path.name, "offset": dom.offset, "length": dom.length}
+        elif tail is not None and rec.rec_type == "response" and req is not None:
+            tail.append((entries[-1], req))
     return entries
 
 
@@ -167,6 +174,8 @@ class CaptureLookup(Mapping):
         for row in index.of_key(key, crawl_id=self.state.crawl_id, own=self.own, max_seq=self.state.start_seq):
             if self.own and bool(row.get("dom")) != self.rendered:
                 continue  # a plain request replays the server's answer, a browser request the render
+            if self.own and row["record_id"] in self.state.cut_renders_ids:
+                continue  # the browser's, of a render cut short: it renders again and takes it back
             if row["status"] in RETRYABLE:
                 continue
             original = self.state._original(row)
@@ -254,6 +263,10 @@ class CaptureState:
         self.crawl_id = ""
         self.index: CaptureIndex | None = None  # opened by start()
         self.start_seq = 0  # this crawl's captures up to here were archived before an interruption
+        # key -> [(location, status)] of the browser's exchanges of a render the interruption cut
+        # between its response records and its DOM record: the render runs again and reuses them
+        self.cut_renders: dict[str, list[tuple[WarcLocation, int | None]]] = {}
+        self.cut_renders_ids: set[str] = set()
         # looked up in the index, per request key (CaptureLookup once started):
         self.previous: Mapping[str, dict] = {}  # latest capture of an earlier crawl (originals resolved)
         self.done: Mapping[str, dict] = {}  # latest final capture of this crawl before an interruption
@@ -301,8 +314,10 @@ class CaptureState:
                 if result.size_after == 0:
                     path.unlink()  # nothing complete in it, not even its warcinfo
             own_files = [p for p in own_files if p.exists()]
+            tail: list = []
             for path in own_files:
-                own += index.add_many(captures_of_file(path, crawl_id))
+                own += index.add_many(captures_of_file(path, crawl_id, tail))
+            self._find_cut_render(tail)
             writer.files[:0] = [p.name for p in own_files]
             self._repair_log(crawl_dir / "log.jsonl")
             for entry in read_log(crawl_dir / "log.jsonl") if (crawl_dir / "log.jsonl").exists() else ():
@@ -324,6 +339,47 @@ class CaptureState:
         tmp = self.current_path.with_suffix(".tmp")
         tmp.write_text(json.dumps(current, ensure_ascii=False), encoding="utf-8")
         os.replace(tmp, self.current_path)
+
+    def _find_cut_render(self, tail: list) -> None:
+        """The browser's exchanges after the last rendered DOM: a render the interruption cut
+        before its DOM record (the browser path archives a render's exchanges, then its DOM, with
+        nothing in between). Chromium's requests are told apart by the headers it sends
+        (``Pragma: no-cache``, its cache being off), which the crawler's own requests never carry."""
+        for entry, req in tail:
+            try:
+                _head, block = read_record_block(self.warc_dir, entry["warc_file"], req.offset, req.length)
+                warc_headers, _ = read_record_block(self.warc_dir, entry["warc_file"], entry["offset"],
+                                                    entry["length"])
+            except (OSError, ValueError):
+                continue
+            head = block.split(b"\r\n\r\n", 1)[0].lower()
+            if b"\r\npragma: no-cache" not in head:
+                continue
+            loc = WarcLocation(entry["warc_file"], entry["offset"], entry["length"], entry["record_id"],
+                               entry["payload_digest"], warc_headers.get("WARC-Block-Digest", ""), entry["date"])
+            self.cut_renders.setdefault(entry["key"], []).append((loc, entry["status"]))
+            self.cut_renders_ids.add(entry["record_id"])
+        if self.cut_renders:
+            logger.warning("resuming: a render was cut before its DOM was archived (%s): its %d exchanges are "
+                           "reused when it renders again", next(iter(self.cut_renders)), len(self.cut_renders_ids))
+
+    def _reuse_cut_render(self, request: Request, ex) -> WarcLocation | None:
+        """The record of a cut render (`_find_cut_render`) this browser exchange received again, byte
+        for byte: the render takes it back instead of archiving it a second time."""
+        meta = getattr(request, "meta", {})
+        if not (meta.get(BROWSER_META) or (meta.get("nb") or {}).get("via") == "browser") or ex.truncated:
+            return None
+        candidates = self.cut_renders.get(request_key(ex.method, ex.url, getattr(request, "body", None)))
+        if not candidates:
+            return None
+        _head, payload = split_http_head(ex.response_block)
+        digest = sha1_digest(payload)
+        for n, (loc, status) in enumerate(candidates):
+            if status == ex.status and loc.payload_digest == digest:
+                del candidates[n]
+                self.counts["render_records_reused"] += 1
+                return loc
+        return None
 
     def _import_legacy(self, crawl_id: str) -> None:
         """``state/captures.jsonl`` of an earlier version: its finished crawls' rows, once (then it is
@@ -426,6 +482,10 @@ class CaptureState:
     def write(self, writer: WarcFileWriter, request: Request, ex) -> WarcLocation | None:
         """A revisit record instead of a full response when the payload is the one archived before;
         None when the exchange must be archived in full."""
+        if self.cut_renders:
+            reused = self._reuse_cut_render(request, ex)
+            if reused is not None:
+                return reused
         key = request_key(ex.method, ex.url, getattr(request, "body", None))
         prev = self.previous.get(key)
         if prev is None or ex.truncated or ex.method.upper() != "GET":
@@ -544,6 +604,7 @@ class CaptureState:
             "repairs": self.repairs,
             "previous_captures": len(self.previous),
             "replayed_from_this_crawl": self.counts["replayed"],
+            "render_records_reused": self.counts["render_records_reused"],
             "conditional_requests": self.counts["conditional"],
             "not_modified": self.counts["not_modified"],
             "identical_payload": self.counts["identical_payload"],
