@@ -25,6 +25,8 @@ version is imported once).
   saw, links written by scripts included), and a plain request for the same URL with the server's
   bytes, so both paths replay as they ran. An earlier crawl's browser pages are rendered again (a
   client-side list changes from one spring to the next); an unchanged document becomes a revisit.
+  A render the interruption cut between its exchanges and its DOM record is rendered again, and
+  takes back the exchanges already archived that it receives byte for byte (never stored twice).
 * **Gone.** A report of an earlier crawl that this crawl did not find again on its (reachable)
   portal, or that answered 404/410, gets a ``gone`` line in the crawl log; the archive keeps it.
 
