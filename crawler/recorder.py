@@ -25,6 +25,7 @@ from scrapy.exceptions import NotConfigured
 from archive.crawllog import CrawlLog, new_crawl_id
 from archive.warc import WarcFileWriter, WarcLocation
 from crawler.rawhttp import RawExchange
+from crawler.useragent import honest_user_agent
 
 logger = logging.getLogger(__name__)
 
@@ -122,8 +123,7 @@ class CrawlRecorder:
             warcinfo={
                 "operator": settings.get("NIANBAO_OPERATOR"),
                 "isPartOf": f"nianbao crawl {self.crawl_id}",
-                "http-header-user-agent": (settings.get("USER_AGENT") or "").replace(
-                    "{contact}", settings.get("NIANBAO_CONTACT_URL") or ""),
+                "http-header-user-agent": honest_user_agent(settings),
                 "robots": "obey" if settings.getbool("ROBOTSTXT_OBEY") else "ignore",
                 "description": "government information disclosure annual reports (政府信息公开工作年度报告)",
             },

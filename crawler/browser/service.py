@@ -33,6 +33,7 @@ from crawler.discovery import scope
 from crawler.discovery.blocks import detect_block
 from crawler.guard import is_private_address, literal_ip
 from crawler.recorder import CAPTURE, CrawlRecorder, nb
+from crawler.useragent import honest_user_agent
 
 logger = logging.getLogger(__name__)
 
@@ -85,7 +86,7 @@ class BrowserService:
         self.options = dict(
             executable=s.get("NIANBAO_BROWSER_EXECUTABLE") or "",
             args=tuple(s.getlist("NIANBAO_BROWSER_ARGS") or CHROMIUM_ARGS),
-            user_agent=s.get("USER_AGENT"),
+            user_agent=honest_user_agent(s),
             max_pages=s.getint("NIANBAO_BROWSER_MAX_PAGES"),
             pages_per_context=s.getint("NIANBAO_BROWSER_PAGES_PER_CONTEXT"),
             max_contexts=s.getint("NIANBAO_BROWSER_MAX_CONTEXTS"),

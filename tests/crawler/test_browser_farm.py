@@ -152,6 +152,20 @@ def test_browser_response_records_hold_the_servers_bytes(browser_crawl):
     assert checked >= 5
 
 
+def test_the_browser_says_who_it_is_with_the_contact_url(browser_crawl):
+    """Chromium's requests carry the same honest User-Agent as the plain ones, contact URL filled in."""
+    rendered = {e["url"] for e in browser_crawl.log if e.get("via") == "browser" and e.get("warc_record_id")}
+    agents: dict[str, set] = {"browser": set(), "http": set()}
+    for path in sorted((browser_crawl.out / "warc").glob("*.warc.gz")):
+        with open(path, "rb") as fh:
+            for record in ArchiveIterator(fh):
+                if record.rec_type == "request" and record.http_headers is not None:
+                    uri = record.rec_headers.get_header("WARC-Target-URI")
+                    agents["browser" if uri in rendered else "http"].add(record.http_headers.get_header("User-Agent"))
+    assert rendered and agents["browser"] == agents["http"] == {
+        "nianbao/0.1 (+https://github.com/nianbao/nianbao#contact; annual-report archive crawler)"}
+
+
 def test_challenge_pages_the_browser_met_are_archived_as_served(browser_crawl):
     """The 412/521 page the browser received is the one a direct request gets, byte for byte."""
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({"http": browser_crawl.farm.proxy}))
