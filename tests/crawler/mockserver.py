@@ -184,39 +184,18 @@ class MockPortal:
         return self.simple(h, "404 Not Found", b"not here")
 
 
-class StaticPortal:
-    """A portal of fixed pages on 127.0.0.1:<ephemeral>: ``pages`` maps a path to
+class StaticPortal(MockPortal):
+    """A portal of fixed pages instead of the edge cases: ``pages`` maps a path to
     (content type, body), or is a function of the path returning that or None (a 404)."""
 
     def __init__(self, pages) -> None:
+        super().__init__()
         self.pages = pages
-        self.hits: dict[str, int] = defaultdict(int)
-        portal = self
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args) -> None:
-                pass
-
-            def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
-                portal.hits[self.path] += 1
-                found = portal.pages(self.path) if callable(portal.pages) else portal.pages.get(self.path)
-                if self.path == "/robots.txt" and found is None:
-                    found = ("text/plain", b"User-agent: *\nAllow: /\n")
-                status, (ctype, body) = ("200 OK", found) if found else \
-                    ("404 Not Found", ("text/html; charset=utf-8", page("页面不存在", "<p>404 页面不存在</p>")))
-                self.wfile.write(f"HTTP/1.1 {status}\r\nContent-Type: {ctype}\r\nContent-Length: {len(body)}\r\n\r\n"
-                                 .encode("latin-1") + body)
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
-
-    def __enter__(self) -> StaticPortal:
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+    def answer(self, h: BaseHTTPRequestHandler) -> None:
+        found = self.pages(h.path) if callable(self.pages) else self.pages.get(h.path)
+        if h.path == "/robots.txt" and found is None:
+            found = ("text/plain", b"User-agent: *\nAllow: /\n")
+        if found is None:
+            return self.simple(h, "404 Not Found", page("页面不存在", "<p>404 页面不存在</p>"))
+        return self.simple(h, "200 OK", found[1], found[0])
