@@ -172,12 +172,11 @@ def links_in_fragment(fragment: str, base: str, source: str) -> list[Link]:
 
 
 def page_text(page: Page) -> str:
+    """The page's text without its scripts and styles, whitespace folded; the parsed page is left
+    as it was (callers read its links and titles too)."""
     if page.doc is None:
         return ""
-    doc = page.doc
-    for bad in doc.xpath("//script|//style"):
-        bad.drop_tree() if bad.getparent() is not None else None
-    return re.sub(r"\s+", " ", doc.text_content())
+    return re.sub(r"\s+", " ", "".join(page.doc.xpath("//text()[not(ancestor::script) and not(ancestor::style)]")))
 
 
 # -- pagination -----------------------------------------------------------------------------------

@@ -74,7 +74,7 @@ _DATES = re.compile(r"(?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s
 
 def body_numbers(page: pages.Page) -> tuple[str, ...]:
     """The figures of a page (dates left out): a repost carries the same tables as its original."""
-    text = _DATES.sub(" ", pages.page_text(pages.parse_page(page.url, page.html)))
+    text = _DATES.sub(" ", pages.page_text(page))
     return tuple(re.findall(r"\d+(?:\.\d+)?", text))
 
 
@@ -552,7 +552,7 @@ class ReportsSpider(Spider):
         for key in ("ContentSource", "contentsource"):
             if page.metas.get(key):
                 return page.metas[key].strip()
-        text = pages.page_text(pages.parse_page(page.url, page.html))[:6000]
+        text = pages.page_text(page)[:6000]
         m = re.search(r"(?:发布机构|信息来源|来源|发文机关)\s*[:：]?\s*([\u4e00-\u9fff（）()]{3,30}?)(?:\s|$|字体|发布|生成|成文|索引)", text)
         if m:
             return m.group(1)
