@@ -41,7 +41,6 @@ class DeferredReports:
             """
         )
         self._uncommitted = 0
-        self.count = 0
 
     def add(self, host: str, agency: str | None, year: int | None, date: str | None, held: dict,
             found: dict) -> None:
@@ -49,7 +48,6 @@ class DeferredReports:
             "INSERT INTO found (host, agency, year, date, url, held, found) VALUES (?, ?, ?, ?, ?, ?, ?)",
             (host, agency, year, date, held["url"], json.dumps(held, ensure_ascii=False),
              json.dumps(found, ensure_ascii=False)))
-        self.count += 1
         self._uncommitted += 1
         if self._uncommitted >= COMMIT_EVERY:
             self._db.commit()
